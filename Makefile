@@ -1,0 +1,71 @@
+# rmaptrace: `make` builds one static binary; `make test` runs the tests.
+ARCH        ?= x86
+CLANG       ?= clang
+BPFTOOL     ?= bpftool
+CC          ?= gcc
+OUT         := build
+KERNEL      ?= trixie
+
+CFLAGS      ?= -O2 -g -Wall -Wextra -Wno-missing-field-initializers
+USER_CFLAGS := $(CFLAGS) -Ibpf -Iuser -I$(OUT) -D_GNU_SOURCE
+BPF_CFLAGS  := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf -Wall
+
+# The collector and its reports: plain C, no libbpf, testable anywhere.
+COLLECTOR   := user/collector.c user/check.c user/report.c user/ptrmap.c
+TOOL_SRC    := user/rmaptrace.c user/attach.c $(COLLECTOR)
+BPF_SRC     := $(wildcard bpf/*.bpf.c bpf/*.bpf.h) bpf/rmaptrace.h
+HEADERS     := $(wildcard user/*.h) bpf/rmaptrace.h
+WORKLOADS   := $(patsubst tests/workloads/%.c,$(OUT)/workloads/%,$(wildcard tests/workloads/*.c))
+UNIT_TESTS  := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/test_*.c))
+
+# Debian packages the build and the tests need; installed when missing.
+DEB_PKGS    := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
+               qemu-system-x86 busybox-static cpio jq zstd xz-utils
+
+.PHONY: all deps test unit-test vm-test demo clean
+all: deps rmaptrace workloads
+
+deps:
+	@tests/install-deps $(DEB_PKGS)
+
+rmaptrace: $(OUT)/rmaptrace
+	cp $< $@
+
+$(OUT)/rmaptrace.bpf.o: $(BPF_SRC) | $(OUT)
+	$(CLANG) $(BPF_CFLAGS) -c bpf/rmaptrace.bpf.c -o $@
+
+$(OUT)/rmaptrace.skel.h: $(OUT)/rmaptrace.bpf.o
+	$(BPFTOOL) gen skeleton $< name rmaptrace_bpf > $@
+
+$(OUT)/rmaptrace: $(TOOL_SRC) $(HEADERS) $(OUT)/rmaptrace.skel.h
+	$(CC) $(USER_CFLAGS) -static $(TOOL_SRC) -o $@ -lbpf -lelf -lz -lzstd
+
+workloads: $(WORKLOADS)
+$(OUT)/workloads/%: tests/workloads/%.c | $(OUT)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static $< -o $@
+
+$(OUT)/unit/%: tests/unit/%.c tests/unit/stream.h tests/unit/unit.h $(COLLECTOR) $(HEADERS) | $(OUT)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -Itests/unit -fsanitize=address,undefined \
+		-fno-omit-frame-pointer $< $(COLLECTOR) -o $@
+
+$(OUT):
+	mkdir -p $@
+
+unit-test: $(UNIT_TESTS)
+	@tests/run-unit $(UNIT_TESTS)
+
+vm-test: all
+	@tests/run-vm $(KERNEL)
+
+# Unit tests on the host, then the VM tests on the default kernel.
+test: all
+	@tests/run-all $(KERNEL)
+
+# Boot the default kernel and trace the seeds' story.
+demo: all
+	tests/vm/run --kernel $(KERNEL) -- rmaptrace --check -- seed_fork
+
+clean:
+	rm -rf $(OUT) rmaptrace

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * struct anon_vma and struct anon_vma_chain: created, linked, cloned,
+ * unlinked and freed.
+ */
+
+/* anon_vma pointers of traced hierarchies -> 1. Work on an anon_vma can
+ * run in any task (reclaim, compaction, the last mmput), so frees and
+ * walks are filtered by object, not by current. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 262144);
+	__type(key, __u64);
+	__type(value, __u8);
+} traced_anon_vmas SEC(".maps");
+
+static __always_inline bool anon_vma_traced(__u64 av)
+{
+	return av && bpf_map_lookup_elem(&traced_anon_vmas, &av) != NULL;
+}
+
+static __always_inline void trace_anon_vma(__u64 av)
+{
+	__u8 one = 1;
+
+	if (av)
+		bpf_map_update_elem(&traced_anon_vmas, &av, &one, BPF_ANY);
+}
+
+static __always_inline void read_vma(struct vm_area_struct *vma,
+				     struct vma_info *vi)
+{
+	if (!vma)
+		return;
+	vi->vma = (__u64)vma;
+	vi->mm = (__u64)BPF_CORE_READ(vma, vm_mm);
+	vi->vm_start = BPF_CORE_READ(vma, vm_start);
+	vi->vm_end = BPF_CORE_READ(vma, vm_end);
+	vi->vm_pgoff = BPF_CORE_READ(vma, vm_pgoff);
+	vi->anon_vma = (__u64)BPF_CORE_READ(vma, anon_vma);
+}
+
+/* Copy avc->anon_vma for every AVC on vma->anon_vma_chain. */
+static __always_inline void read_chain(struct vm_area_struct *vma,
+				       struct vma_event *e)
+{
+	struct list_head *head = &vma->anon_vma_chain;
+	struct list_head *pos = BPF_CORE_READ(vma, anon_vma_chain.next);
+	__u32 off = bpf_core_field_offset(struct anon_vma_chain, same_vma);
+	__u32 n = 0;
+
+	for (int i = 0; i < MAX_CHAIN; i++) {
+		struct anon_vma_chain *avc;
+
+		if (!pos || pos == head)
+			break;
+		avc = (void *)pos - off;
+		e->chain[n & (MAX_CHAIN - 1)] = (__u64)BPF_CORE_READ(avc, anon_vma);
+		trace_anon_vma(e->chain[n & (MAX_CHAIN - 1)]);
+		n++;
+		pos = BPF_CORE_READ(pos, next);
+	}
+	e->nr_chain = n;
+	e->chain_truncated = pos && pos != head;
+}
+
+static __always_inline int emit_vma_event(__u32 type, int ret,
+					  struct vm_area_struct *vma,
+					  struct vm_area_struct *src)
+{
+	struct anon_vma *av, *parent;
+	struct vma_event *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_lost();
+		return 0;
+	}
+	__builtin_memset(e, 0, offsetof(struct vma_event, chain));
+	fill_hdr(&e->hdr, type, sizeof(*e));
+	e->ret = ret;
+	read_vma(vma, &e->vma);
+	read_vma(src, &e->src);
+	av = BPF_CORE_READ(vma, anon_vma);
+	if (av) {
+		snap_anon_vma(av, &e->av);
+		parent = BPF_CORE_READ(av, parent);
+		snap_anon_vma(parent, &e->parent);
+		trace_anon_vma((__u64)av);
+	}
+	read_chain(vma, e);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("fexit/__anon_vma_prepare")
+int BPF_PROG(fexit_anon_vma_prepare, struct vm_area_struct *vma, int ret)
+{
+	if (!current_traced())
+		return 0;
+	return emit_vma_event(EV_ANON_VMA_PREPARE, ret, vma, NULL);
+}
+
+/* Runs in the parent, inside dup_mmap, before the child has a pid: vma is
+ * the child's VMA and vma->vm_mm the child's mm, which EV_FORK names. */
+SEC("fexit/anon_vma_fork")
+int BPF_PROG(fexit_anon_vma_fork, struct vm_area_struct *vma,
+	     struct vm_area_struct *pvma, int ret)
+{
+	if (!current_traced())
+		return 0;
+	return emit_vma_event(EV_ANON_VMA_FORK, ret, vma, pvma);
+}
+
+/* Split, merge and mremap clone within current's mm. A clone into another
+ * mm is anon_vma_fork's, whose own event reports the finished chain. */
+static __always_inline int on_anon_vma_clone(struct vm_area_struct *dst,
+					     struct vm_area_struct *src, int ret)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+
+	if (!current_traced() ||
+	    (void *)BPF_CORE_READ(dst, vm_mm) != (void *)BPF_CORE_READ(task, mm))
+		return 0;
+	return emit_vma_event(EV_ANON_VMA_CLONE, ret, dst, src);
+}
+
+SEC("fexit/anon_vma_clone")
+int BPF_PROG(fexit_anon_vma_clone, struct vm_area_struct *dst,
+	     struct vm_area_struct *src, int ret)
+{
+	return on_anon_vma_clone(dst, src, ret);
+}
+
+/* Newer kernels pass the VMA operation as a third argument; user space
+ * loads whichever of the two matches the kernel's BTF. */
+SEC("fexit/anon_vma_clone")
+int BPF_PROG(fexit_anon_vma_clone3, struct vm_area_struct *dst,
+	     struct vm_area_struct *src, int op, int ret)
+{
+	return on_anon_vma_clone(dst, src, ret);
+}
+
+SEC("fentry/unlink_anon_vmas")
+int BPF_PROG(fentry_unlink_anon_vmas, struct vm_area_struct *vma)
+{
+	__u64 av = (__u64)BPF_CORE_READ(vma, anon_vma);
+
+	if (!current_traced() && !anon_vma_traced(av))
+		return 0;
+	return emit_vma_event(EV_UNLINK_ANON_VMAS, 0, vma, NULL);
+}
+
+/* The last reference: anon_vma is freed, and with it its root when this
+ * held the root's last reference (anon_vma_free(root) runs inline). */
+SEC("fentry/__put_anon_vma")
+int BPF_PROG(fentry_put_anon_vma, struct anon_vma *anon_vma)
+{
+	__u64 av = (__u64)anon_vma;
+	struct anon_vma *root;
+	struct put_event *e;
+
+	if (!anon_vma_traced(av))
+		return 0;
+	bpf_map_delete_elem(&traced_anon_vmas, &av);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_lost();
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_hdr(&e->hdr, EV_PUT_ANON_VMA, sizeof(*e));
+	snap_anon_vma(anon_vma, &e->av);
+	root = BPF_CORE_READ(anon_vma, root);
+	if ((void *)root != anon_vma) {
+		snap_anon_vma(root, &e->root);
+		if (e->root.refcount == 1) {
+			__u64 r = (__u64)root;
+
+			bpf_map_delete_elem(&traced_anon_vmas, &r);
+		}
+	}
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Struct flavours for fields that differ between the kernels rmaptrace
+ * runs on. The checked-in vmlinux.h describes the newest layout; older
+ * ones are spelled here and chosen at load time by field existence.
+ */
+#ifndef CORE_FIXES_BPF_H
+#define CORE_FIXES_BPF_H
+
+#include <bpf/bpf_core_read.h>
+
+/* Before num_children/num_active_vmas were split out of it (2022), one
+ * counter, degree, counted child anon_vmas and VMAs together. */
+struct anon_vma___degree {
+	unsigned int degree;
+} __attribute__((preserve_access_index));
+
+static __always_inline void snap_anon_vma(struct anon_vma *av,
+					  struct anon_vma_snap *s)
+{
+	if (!av)
+		return;
+	s->anon_vma = (__u64)av;
+	s->root = (__u64)BPF_CORE_READ(av, root);
+	s->parent = (__u64)BPF_CORE_READ(av, parent);
+	s->refcount = BPF_CORE_READ(av, refcount.counter);
+	if (bpf_core_field_exists(av->num_children)) {
+		s->num_children = BPF_CORE_READ(av, num_children);
+		s->num_active_vmas = BPF_CORE_READ(av, num_active_vmas);
+		s->flags = SNAP_VALID | SNAP_HAS_NUM_CHILDREN;
+	} else {
+		struct anon_vma___degree *old = (void *)av;
+
+		s->num_children = BPF_CORE_READ(old, degree);
+		s->flags = SNAP_VALID | SNAP_HAS_DEGREE;
+	}
+}
+
+#endif

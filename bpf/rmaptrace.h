@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Events rmaptrace's BPF programs send to user space. Both sides include
+ * this header: the BPF side after vmlinux.h, user space after
+ * <linux/types.h>. Layouts are fixed-width so that a recording made on one
+ * machine replays on another.
+ */
+#ifndef RMAPTRACE_H
+#define RMAPTRACE_H
+
+#define TASK_COMM_LEN	16
+/* Longest vma->anon_vma_chain copied per event: a fork chain N generations
+ * deep gives the youngest VMA N+1 AVCs. Longer chains are cut and flagged. */
+#define MAX_CHAIN	128
+
+enum rmap_event_type {
+	EV_ANON_VMA_PREPARE = 1,	/* fexit __anon_vma_prepare(vma) */
+	EV_ANON_VMA_FORK,		/* fexit anon_vma_fork(vma, pvma) */
+	EV_ANON_VMA_CLONE,		/* fexit anon_vma_clone(dst, src) */
+	EV_UNLINK_ANON_VMAS,		/* fentry unlink_anon_vmas(vma) */
+	EV_PUT_ANON_VMA,		/* fentry __put_anon_vma(anon_vma) */
+	EV_RMAP_WALK,			/* fexit rmap_walk_anon(folio, rwc, locked) */
+	EV_FORK,			/* tp sched_process_fork, new thread group */
+	EV_EXIT,			/* tp sched_process_exit, group leader */
+	EV_TYPE_MAX,
+};
+
+/* Which counters the running kernel has (struct anon_vma_snap.flags). */
+#define SNAP_VALID		(1u << 0)
+#define SNAP_HAS_NUM_CHILDREN	(1u << 1)	/* and num_active_vmas, 6.2+ */
+#define SNAP_HAS_DEGREE		(1u << 2)	/* older kernels */
+
+/* A struct anon_vma as the kernel had it when the event fired. */
+struct anon_vma_snap {
+	__u64 anon_vma;
+	__u64 root;
+	__u64 parent;
+	__u32 refcount;
+	__u32 num_children;	/* degree where SNAP_HAS_DEGREE */
+	__u32 num_active_vmas;
+	__u32 flags;
+};
+
+struct event_hdr {
+	__u64 ts;		/* bpf_ktime_get_ns() */
+	__u32 type;		/* enum rmap_event_type */
+	__u32 size;		/* of the whole event, header included */
+	__u32 pid;		/* tgid of current */
+	__u32 tid;
+	__u64 mm;		/* current->mm, 0 for kernel threads */
+	char comm[TASK_COMM_LEN];
+};
+
+struct vma_info {
+	__u64 vma;
+	__u64 mm;		/* vma->vm_mm */
+	__u64 vm_start;
+	__u64 vm_end;
+	__u64 vm_pgoff;
+	__u64 anon_vma;		/* vma->anon_vma */
+};
+
+/*
+ * EV_ANON_VMA_PREPARE, _FORK, _CLONE (after the call) and
+ * EV_UNLINK_ANON_VMAS (before it): the VMA, the anon_vma it owns and that
+ * one's parent, and every anon_vma its chain links it to.
+ */
+struct vma_event {
+	struct event_hdr hdr;
+	__s32 ret;		/* 0 or -errno; 0 for unlink */
+	__u32 nr_chain;		/* entries in chain[] */
+	__u32 chain_truncated;	/* the list went on past MAX_CHAIN */
+	__u32 pad;
+	struct vma_info vma;
+	struct vma_info src;	/* pvma for fork, src for clone; else zero */
+	struct anon_vma_snap av;	/* vma->anon_vma */
+	struct anon_vma_snap parent;	/* vma->anon_vma->parent */
+	__u64 chain[MAX_CHAIN];	/* avc->anon_vma along vma->anon_vma_chain */
+};
+
+/* EV_PUT_ANON_VMA: the last reference is going; root may go with it. */
+struct put_event {
+	struct event_hdr hdr;
+	struct anon_vma_snap av;
+	struct anon_vma_snap root;
+};
+
+/* EV_RMAP_WALK */
+struct walk_event {
+	struct event_hdr hdr;
+	__u64 anon_vma;		/* folio_anon_vma(folio) */
+	__u64 pgoff;		/* folio->index */
+	__u64 nr_pages;
+	__u64 rmap_one;		/* rwc->rmap_one, resolved by user space */
+	__u64 duration_ns;
+};
+
+/* EV_FORK and EV_EXIT */
+struct task_event {
+	struct event_hdr hdr;
+	__u32 child_pid;	/* EV_FORK: tgid of the new process */
+	__u32 exit_code;
+	__u64 child_mm;		/* EV_FORK: its mm */
+	char child_comm[TASK_COMM_LEN];
+};
+
+#endif /* RMAPTRACE_H */

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Processes: which thread groups are traced, and the fork/exit events
+ * that tell user space whose address space an mm is.
+ */
+
+/* tgid -> 1. User space seeds it (-p PID, or the CMD child before exec);
+ * fork extends it, so the filter never leaves the kernel. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} traced_tgids SEC(".maps");
+
+/* rmaptrace -- CMD: the child that will exec CMD. Tracing starts at its
+ * exec, so the teardown of the address space it inherited from rmaptrace
+ * is not mistaken for CMD's. */
+__u32 exec_tgid;
+
+static __always_inline bool tgid_traced(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&traced_tgids, &tgid) != NULL;
+}
+
+static __always_inline bool current_traced(void)
+{
+	return tgid_traced(bpf_get_current_pid_tgid() >> 32);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sched_process_fork, struct task_struct *parent,
+	     struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	__u32 ctgid = BPF_CORE_READ(child, tgid);
+	struct task_event *e;
+	__u8 one = 1;
+
+	/* A new thread shares its group's mm: nothing to learn. */
+	if (ptgid == ctgid || !tgid_traced(ptgid))
+		return 0;
+	bpf_map_update_elem(&traced_tgids, &ctgid, &one, BPF_ANY);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_lost();
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_hdr(&e->hdr, EV_FORK, sizeof(*e));
+	e->child_pid = ctgid;
+	e->child_mm = (__u64)BPF_CORE_READ(child, mm);
+	BPF_CORE_READ_STR_INTO(&e->child_comm, child, comm);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_process_exit, struct task_struct *p)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+	struct task_event *e;
+
+	if (BPF_CORE_READ(p, pid) != tgid || !tgid_traced(tgid))
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (e) {
+		__builtin_memset(e, 0, sizeof(*e));
+		fill_hdr(&e->hdr, EV_EXIT, sizeof(*e));
+		e->child_pid = tgid;
+		e->exit_code = BPF_CORE_READ(p, exit_code);
+		bpf_ringbuf_submit(e, 0);
+	} else {
+		count_lost();
+	}
+	/* Threads left behind still reach us through the anon_vma filter. */
+	bpf_map_delete_elem(&traced_tgids, &tgid);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_process_exec)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u8 one = 1;
+
+	if (exec_tgid && tgid == exec_tgid) {
+		bpf_map_update_elem(&traced_tgids, &tgid, &one, BPF_ANY);
+		exec_tgid = 0;
+	}
+	return 0;
+}

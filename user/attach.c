@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Everything that asks the running kernel what it allows: privileges,
+ * lockdown, BTF, which hooks exist and in what shape, and attaching them.
+ * Each failure a user can act on becomes one line.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
+#include <bpf/libbpf.h>
+#include <bpf/btf.h>
+#include "attach.h"
+#include "rmaptrace.skel.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON	38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF		39
+#endif
+
+static bool have_cap(const struct __user_cap_data_struct d[2], int cap)
+{
+	return d[cap / 32].effective & (1u << (cap % 32));
+}
+
+static int check_privileges(char *err, size_t len)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = {};
+
+	if (syscall(SYS_capget, &h, d))
+		return 0;	/* cannot tell: let the load say */
+	if (have_cap(d, CAP_SYS_ADMIN) ||
+	    (have_cap(d, CAP_BPF) && have_cap(d, CAP_PERFMON)))
+		return 0;
+	snprintf(err, len, "needs root, or CAP_BPF and CAP_PERFMON (try sudo)");
+	return -1;
+}
+
+/* "none [integrity] confidentiality": the bracketed word is in force. */
+static int read_lockdown(char *buf, size_t len)
+{
+	char *open, *close;
+	FILE *f = fopen("/sys/kernel/security/lockdown", "r");
+
+	if (!f)
+		return -1;
+	if (!fgets(buf, len, f)) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	open = strchr(buf, '[');
+	close = open ? strchr(open, ']') : NULL;
+	if (!close)
+		return -1;
+	*close = 0;
+	memmove(buf, open + 1, strlen(open + 1) + 1);
+	return 0;
+}
+
+/*
+ * The lockdown mode in force, or NULL if it cannot be told. Where
+ * securityfs is not mounted, mount it in a private mount namespace of a
+ * child, so the machine's own mounts stay as they are.
+ */
+static const char *lockdown_mode(void)
+{
+	static char buf[64];
+	int fd[2], st;
+	pid_t pid;
+	ssize_t n;
+
+	if (!read_lockdown(buf, sizeof(buf)))
+		return buf;
+	if (pipe(fd))
+		return NULL;
+	pid = fork();
+	if (pid == 0) {
+		close(fd[0]);
+		if (unshare(CLONE_NEWNS) ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+		    mount("securityfs", "/sys/kernel/security", "securityfs", 0, NULL) ||
+		    read_lockdown(buf, sizeof(buf)))
+			_exit(1);
+		_exit(write(fd[1], buf, strlen(buf)) > 0 ? 0 : 1);
+	}
+	close(fd[1]);
+	n = pid > 0 ? read(fd[0], buf, sizeof(buf) - 1) : -1;
+	close(fd[0]);
+	if (pid > 0)
+		waitpid(pid, &st, 0);
+	if (n <= 0)
+		return NULL;
+	buf[n] = 0;
+	return buf;
+}
+
+static const char lockdown_msg[] =
+	"this kernel refuses BPF tracing programs (lockdown: %s); "
+	"run rmaptrace in a VM (tests/vm/run) or on a kernel without lockdown";
+
+int rmaptrace_preflight(char *err, size_t len)
+{
+	const char *mode;
+
+	if (check_privileges(err, len))
+		return -1;
+	mode = lockdown_mode();
+	if (mode && !strcmp(mode, "confidentiality")) {
+		snprintf(err, len, lockdown_msg, mode);
+		return -1;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		snprintf(err, len, "no kernel BTF at /sys/kernel/btf/vmlinux "
+			 "(needs a kernel built with CONFIG_DEBUG_INFO_BTF=y)");
+		return -1;
+	}
+	return 0;
+}
+
+/* Number of parameters of kernel function name, or -1 if BTF lacks it. */
+static int func_nr_params(const struct btf *btf, const char *name)
+{
+	const struct btf_type *t;
+	int id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+
+	if (id < 0)
+		return -1;
+	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+	return t ? btf_vlen(t) : -1;
+}
+
+struct hook {
+	const char *func;
+	struct bpf_program *prog;
+	const char *mode;
+	bool required;
+};
+
+static int plan_hooks(struct rmaptrace_bpf *skel, const struct btf *btf,
+		      struct hook *hooks, int *nr, char *err, size_t len)
+{
+	int clone_args = func_nr_params(btf, "anon_vma_clone");
+	int n = 0;
+
+#define HOOK(f, p, m, r) hooks[n++] = (struct hook){ f, skel->progs.p, m, r }
+	HOOK("__anon_vma_prepare", fexit_anon_vma_prepare, "fexit", true);
+	HOOK("anon_vma_fork", fexit_anon_vma_fork, "fexit", true);
+	if (clone_args == 3) {
+		HOOK("anon_vma_clone", fexit_anon_vma_clone3, "fexit (dst, src, operation)", true);
+		bpf_program__set_autoload(skel->progs.fexit_anon_vma_clone, false);
+	} else {
+		HOOK("anon_vma_clone", fexit_anon_vma_clone, "fexit (dst, src)", true);
+		bpf_program__set_autoload(skel->progs.fexit_anon_vma_clone3, false);
+	}
+	HOOK("unlink_anon_vmas", fentry_unlink_anon_vmas, "fentry", true);
+	HOOK("__put_anon_vma", fentry_put_anon_vma, "fentry", true);
+	HOOK("rmap_walk_anon", fentry_rmap_walk_anon, "fentry", false);
+	HOOK("rmap_walk_anon", fexit_rmap_walk_anon, "fexit", false);
+	HOOK("sched_process_fork", sched_process_fork, "tp_btf", true);
+	HOOK("sched_process_exit", sched_process_exit, "tp_btf", true);
+	HOOK("sched_process_exec", sched_process_exec, "tp_btf", true);
+#undef HOOK
+	*nr = n;
+
+	for (int i = 0; i < n; i++) {
+		struct hook *h = &hooks[i];
+		int kind = strcmp(h->mode, "tp_btf") ? BTF_KIND_FUNC : BTF_KIND_TYPEDEF;
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s%s", kind == BTF_KIND_TYPEDEF ?
+			 "btf_trace_" : "", h->func);
+		if (btf__find_by_name_kind(btf, name, kind) >= 0)
+			continue;
+		if (h->required) {
+			snprintf(err, len, "hook %s cannot attach: the kernel's BTF has no %s "
+				 "(inlined or renamed on this build)", h->func, h->func);
+			return -1;
+		}
+		/* rmap_walk_anon is static and may be inlined: walks go unseen. */
+		bpf_program__set_autoload(h->prog, false);
+		h->mode = "unavailable (not in BTF): walks not traced";
+	}
+	return 0;
+}
+
+int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *o,
+		   char *err, size_t len)
+{
+	struct hook hooks[16];
+	struct btf *btf;
+	int nr = 0, ret;
+
+	memset(ctx, 0, sizeof(*ctx));
+	btf = btf__load_vmlinux_btf();
+	if (!btf) {
+		snprintf(err, len, "cannot read kernel BTF: %s", strerror(errno));
+		return -1;
+	}
+	ctx->skel = rmaptrace_bpf__open();
+	if (!ctx->skel) {
+		snprintf(err, len, "cannot open BPF object: %s", strerror(errno));
+		btf__free(btf);
+		return -1;
+	}
+	ret = plan_hooks(ctx->skel, btf, hooks, &nr, err, len);
+	btf__free(btf);
+	if (ret)
+		goto fail;
+	if (o->ringbuf_bytes)
+		bpf_map__set_max_entries(ctx->skel->maps.events, o->ringbuf_bytes);
+	ctx->skel->bss->exec_tgid = o->exec_pid;
+
+	ret = rmaptrace_bpf__load(ctx->skel);
+	if (ret) {
+		if (ret == -EPERM || errno == EPERM) {
+			/* Privileges were checked: the kernel itself says no. */
+			const char *mode = lockdown_mode();
+
+			snprintf(err, len, lockdown_msg, mode ? mode : "unknown");
+		} else {
+			snprintf(err, len, "cannot load BPF programs: %s", strerror(-ret));
+		}
+		goto fail;
+	}
+	if (o->pid) {
+		__u8 one = 1;
+
+		if (bpf_map__update_elem(ctx->skel->maps.traced_tgids, &o->pid,
+					 sizeof(o->pid), &one, 1, BPF_ANY)) {
+			snprintf(err, len, "cannot add pid %u to the filter: %s", o->pid,
+				 strerror(errno));
+			goto fail;
+		}
+	}
+	for (int i = 0; i < nr; i++) {
+		struct bpf_link *l;
+
+		if (!bpf_program__autoload(hooks[i].prog))
+			goto report;
+		l = bpf_program__attach(hooks[i].prog);
+		if (!l) {
+			ret = -errno;
+			if (hooks[i].required) {
+				snprintf(err, len, "hook %s cannot attach (%s): %s", hooks[i].func,
+					 hooks[i].mode, strerror(-ret));
+				goto fail;
+			}
+			hooks[i].mode = "failed to attach: walks not traced";
+		}
+		if (l && ctx->nr_links < MAX_LINKS)
+			ctx->links[ctx->nr_links++] = l;
+report:
+		if (o->verbose)
+			fprintf(stderr, "rmaptrace: hook %-20s %s\n", hooks[i].func,
+				hooks[i].mode);
+	}
+	if (o->verbose)
+		fprintf(stderr, "rmaptrace: anon_vma counters: %s\n",
+			rmaptrace_has_num_children() ? "num_children, num_active_vmas" :
+			"degree");
+	return 0;
+fail:
+	rmaptrace_close(ctx);
+	return -1;
+}
+
+bool rmaptrace_has_num_children(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool has = false;
+	int id;
+
+	if (!btf)
+		return false;
+	id = btf__find_by_name_kind(btf, "anon_vma", BTF_KIND_STRUCT);
+	if (id > 0) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const struct btf_member *m = btf_members(t);
+
+		for (int i = 0; i < btf_vlen(t); i++)
+			has |= !strcmp(btf__name_by_offset(btf, m[i].name_off),
+				       "num_children");
+	}
+	btf__free(btf);
+	return has;
+}
+
+int rmaptrace_events_fd(struct rmaptrace_ctx *ctx)
+{
+	return bpf_map__fd(ctx->skel->maps.events);
+}
+
+uint64_t rmaptrace_lost(struct rmaptrace_ctx *ctx)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t vals[ncpu > 0 ? ncpu : 1], sum = 0;
+	__u32 zero = 0;
+
+	if (ncpu <= 0 || bpf_map__lookup_elem(ctx->skel->maps.lost, &zero,
+					      sizeof(zero), vals,
+					      sizeof(vals[0]) * ncpu, 0))
+		return 0;
+	for (int i = 0; i < ncpu; i++)
+		sum += vals[i];
+	return sum;
+}
+
+void rmaptrace_close(struct rmaptrace_ctx *ctx)
+{
+	for (int i = 0; i < ctx->nr_links; i++)
+		bpf_link__destroy(ctx->links[i]);
+	rmaptrace_bpf__destroy(ctx->skel);
+	memset(ctx, 0, sizeof(*ctx));
+}

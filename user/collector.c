@@ -1,0 +1,672 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Rebuild the anon_vma hierarchy from events, and hold the kernel's
+ * counters against the ones the events imply.
+ *
+ * The model follows mm/rmap.c: an anon_vma's interval tree holds one AVC
+ * per VMA chained to it; num_children counts the children whose tree is
+ * non-empty, plus the root's self link while the root's own tree is; and
+ * num_active_vmas counts the VMAs whose vma->anon_vma it is.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "collector.h"
+
+#define GROW(arr, nr, cap)						\
+	({								\
+		int __ok = 1;						\
+		if ((nr) == (cap)) {					\
+			size_t __n = (cap) ? (cap) * 2 : 64;		\
+			void *__p = realloc((arr), __n * sizeof(*(arr)));	\
+			if (__p) {					\
+				(arr) = __p;				\
+				(cap) = __n;				\
+			} else {					\
+				__ok = 0;				\
+			}						\
+		}							\
+		__ok;							\
+	})
+
+int collector_init(struct collector *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (ptrmap_init(&c->av_map, 1024) || ptrmap_init(&c->vma_map, 1024) ||
+	    ptrmap_init(&c->mm_map, 64)) {
+		collector_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+void collector_free(struct collector *c)
+{
+	for (size_t i = 0; i < c->nr_vma; i++)
+		free(c->vma[i].chain);
+	free(c->av);
+	free(c->vma);
+	free(c->mm);
+	free(c->proc);
+	free(c->viol);
+	ptrmap_free(&c->av_map);
+	ptrmap_free(&c->vma_map);
+	ptrmap_free(&c->mm_map);
+	memset(c, 0, sizeof(*c));
+}
+
+void collector_violation(struct collector *c, int inv, uint64_t ts,
+			 const char *fmt, ...)
+{
+	struct violation *v;
+	va_list ap;
+
+	if (!GROW(c->viol, c->nr_viol, c->cap_viol))
+		return;
+	v = &c->viol[c->nr_viol++];
+	v->invariant = inv;
+	v->ts = ts;
+	va_start(ap, fmt);
+	vsnprintf(v->msg, sizeof(v->msg), fmt, ap);
+	va_end(ap);
+}
+
+void collector_lost(struct collector *c, uint64_t n)
+{
+	c->lost += n;
+}
+
+/* ---- processes and address spaces ---- */
+
+static struct proc_node *find_proc(struct collector *c, uint32_t pid)
+{
+	/* Newest first: a pid reused within one trace means the newer one. */
+	for (size_t i = c->nr_proc; i-- > 0;)
+		if (c->proc[i].pid == pid)
+			return &c->proc[i];
+	return NULL;
+}
+
+static void add_proc(struct collector *c, uint32_t pid, uint32_t ppid)
+{
+	struct proc_node *p = find_proc(c, pid);
+
+	if (p && !p->exited)
+		return;
+	if (!GROW(c->proc, c->nr_proc, c->cap_proc))
+		return;
+	c->proc[c->nr_proc++] = (struct proc_node){ .pid = pid, .ppid = ppid };
+}
+
+void collector_add_process(struct collector *c, uint32_t pid)
+{
+	add_proc(c, pid, 0);
+}
+
+bool collector_all_exited(const struct collector *c)
+{
+	if (!c->nr_proc)
+		return false;
+	for (size_t i = 0; i < c->nr_proc; i++)
+		if (!c->proc[i].exited)
+			return false;
+	return true;
+}
+
+static uint32_t new_mm(struct collector *c, uint64_t ptr, uint32_t pid,
+		       const char *comm)
+{
+	struct mm_node *m;
+
+	if (!GROW(c->mm, c->nr_mm, c->cap_mm))
+		return NONE;
+	m = &c->mm[c->nr_mm];
+	memset(m, 0, sizeof(*m));
+	m->ptr = ptr;
+	m->pid = pid;
+	if (comm)
+		memcpy(m->comm, comm, TASK_COMM_LEN);
+	m->comm[TASK_COMM_LEN - 1] = 0;
+	ptrmap_put(&c->mm_map, ptr, c->nr_mm);
+	return c->nr_mm++;
+}
+
+/* The header names current's mm: bind it to current's tgid. */
+static void bind_current_mm(struct collector *c, const struct event_hdr *h)
+{
+	uint32_t i;
+
+	if (!h->mm || !find_proc(c, h->pid))
+		return;
+	i = ptrmap_get(&c->mm_map, h->mm);
+	if (i != NONE && (c->mm[i].pid == h->pid || c->mm[i].pid == 0)) {
+		c->mm[i].pid = h->pid;
+		memcpy(c->mm[i].comm, h->comm, TASK_COMM_LEN);
+		c->mm[i].comm[TASK_COMM_LEN - 1] = 0;
+		return;
+	}
+	/* Unknown, or a dead process's mm whose address was reused. */
+	new_mm(c, h->mm, h->pid, h->comm);
+}
+
+/* The mm a VMA event's VMA belongs to. anon_vma_fork runs in the parent on
+ * the child's VMAs, before the child has a pid: such an mm stays unnamed
+ * (pid 0) until EV_FORK names it. */
+static uint32_t vma_mm(struct collector *c, const struct event_hdr *h,
+		       uint64_t mm)
+{
+	uint32_t i = ptrmap_get(&c->mm_map, mm);
+
+	if (mm == h->mm)
+		return i;
+	if (i != NONE && c->mm[i].pid == 0 && c->mm[i].forked_by == h->pid)
+		return i;
+	if (h->type != EV_ANON_VMA_FORK)
+		return i != NONE ? i : new_mm(c, mm, 0, NULL);
+	i = new_mm(c, mm, 0, NULL);
+	if (i != NONE)
+		c->mm[i].forked_by = h->pid;
+	return i;
+}
+
+static void on_fork(struct collector *c, const struct task_event *e)
+{
+	uint32_t i = ptrmap_get(&c->mm_map, e->child_mm);
+
+	add_proc(c, e->child_pid, e->hdr.pid);
+	if (!e->child_mm)
+		return;
+	if (i == NONE || c->mm[i].pid != 0) {
+		new_mm(c, e->child_mm, e->child_pid, e->child_comm);
+		return;
+	}
+	c->mm[i].pid = e->child_pid;
+	memcpy(c->mm[i].comm, e->child_comm, TASK_COMM_LEN);
+	c->mm[i].comm[TASK_COMM_LEN - 1] = 0;
+}
+
+static void on_exit_event(struct collector *c, const struct task_event *e)
+{
+	struct proc_node *p = find_proc(c, e->child_pid);
+
+	if (p)
+		p->exited = true;
+	/* Its mm's address may now be reused by another process. */
+	for (size_t i = 0; i < c->nr_mm; i++)
+		if (c->mm[i].pid == e->child_pid &&
+		    ptrmap_get(&c->mm_map, c->mm[i].ptr) == i)
+			ptrmap_del(&c->mm_map, c->mm[i].ptr);
+}
+
+uint32_t mm_pid(const struct collector *c, uint32_t m)
+{
+	return m == NONE ? 0 : c->mm[m].pid;
+}
+
+const struct mm_node *anon_vma_owner(const struct collector *c, uint32_t i)
+{
+	uint32_t m = c->av[i].mm;
+
+	return m == NONE ? NULL : &c->mm[m];
+}
+
+/* ---- anon_vmas ---- */
+
+struct av_counters anon_vma_derived(const struct collector *c, uint32_t i)
+{
+	const struct anon_vma_node *a = &c->av[i];
+	struct av_counters d = {
+		.num_children = a->nr_live_children,
+		.num_active_vmas = a->nr_active,
+	};
+
+	/* __anon_vma_prepare counts a new root as its own child; the count
+	 * goes back when the root's tree empties, like any child's. */
+	if (a->root == i && a->nr_avcs)
+		d.num_children++;
+	return d;
+}
+
+static void note_derived_max(struct collector *c, uint32_t i)
+{
+	struct anon_vma_node *a;
+	struct av_counters d;
+
+	if (i == NONE)
+		return;
+	a = &c->av[i];
+	d = anon_vma_derived(c, i);
+	if (d.num_children > a->derived_max.num_children)
+		a->derived_max.num_children = d.num_children;
+	if (d.num_active_vmas > a->derived_max.num_active_vmas)
+		a->derived_max.num_active_vmas = d.num_active_vmas;
+}
+
+static uint32_t new_anon_vma(struct collector *c, uint64_t ptr,
+			     enum av_origin origin)
+{
+	struct anon_vma_node *a;
+
+	if (!GROW(c->av, c->nr_av, c->cap_av))
+		return NONE;
+	a = &c->av[c->nr_av];
+	memset(a, 0, sizeof(*a));
+	a->ptr = ptr;
+	a->root = a->parent = a->mm = NONE;
+	a->origin = origin;
+	ptrmap_put(&c->av_map, ptr, c->nr_av);
+	return c->nr_av++;
+}
+
+/* The node for ptr, made (of unknown origin) when first seen. */
+static uint32_t anon_vma_of(struct collector *c, uint64_t ptr)
+{
+	uint32_t i;
+
+	if (!ptr)
+		return NONE;
+	i = ptrmap_get(&c->av_map, ptr);
+	return i != NONE ? i : new_anon_vma(c, ptr, ORIGIN_UNKNOWN);
+}
+
+/* Learn root and parent from a snapshot, once. */
+static void learn_links(struct collector *c, uint32_t i,
+			const struct anon_vma_snap *s)
+{
+	struct anon_vma_node *a = &c->av[i];
+
+	if (a->root == NONE && s->root) {
+		uint32_t r = s->root == s->anon_vma ? i : anon_vma_of(c, s->root);
+
+		c->av[i].root = r;
+	}
+	a = &c->av[i];
+	if (a->parent == NONE && s->parent) {
+		uint32_t p = s->parent == s->anon_vma ? i : anon_vma_of(c, s->parent);
+
+		c->av[i].parent = p;
+	}
+}
+
+/* Hold the kernel's counters in snapshot s against the derived ones. */
+static void compare(struct collector *c, uint32_t i,
+		    const struct anon_vma_snap *s, uint64_t ts,
+		    const char *when)
+{
+	struct anon_vma_node *a = &c->av[i];
+	struct av_counters d;
+
+	if (!(s->flags & SNAP_VALID))
+		return;
+	c->snap_flags |= s->flags;
+	a->have_kernel = true;
+	a->snap_flags = s->flags;
+	a->refcount = s->refcount;
+	a->kernel.num_children = s->num_children;
+	a->kernel.num_active_vmas = s->num_active_vmas;
+	if (s->num_children > a->kernel_max.num_children)
+		a->kernel_max.num_children = s->num_children;
+	if (s->num_active_vmas > a->kernel_max.num_active_vmas)
+		a->kernel_max.num_active_vmas = s->num_active_vmas;
+	note_derived_max(c, i);
+
+	/* degree mixes both counts; its relation is not derived yet. An
+	 * anon_vma made before tracing has history the events never showed. */
+	if (!(s->flags & SNAP_HAS_NUM_CHILDREN) || a->origin == ORIGIN_UNKNOWN ||
+	    c->lost)
+		return;
+	d = anon_vma_derived(c, i);
+	if (d.num_children != s->num_children)
+		collector_violation(c, INV_NUM_CHILDREN, ts,
+			"anon_vma %u %s: kernel num_children %u, derived %u (%u live children%s)",
+			av_id(i), when, s->num_children, d.num_children,
+			a->nr_live_children, a->root == i && a->nr_avcs ? " + self" : "");
+	if (d.num_active_vmas != s->num_active_vmas)
+		collector_violation(c, INV_NUM_ACTIVE_VMAS, ts,
+			"anon_vma %u %s: kernel num_active_vmas %u, derived %u",
+			av_id(i), when, s->num_active_vmas, d.num_active_vmas);
+}
+
+/* ---- AVCs: the collector's interval trees ---- */
+
+static void avc_link(struct collector *c, uint32_t i)
+{
+	struct anon_vma_node *a = &c->av[i];
+
+	if (a->nr_avcs++ == 0 && a->parent != NONE && a->parent != i) {
+		c->av[a->parent].nr_live_children++;
+		note_derived_max(c, a->parent);
+	}
+	note_derived_max(c, i);
+}
+
+static void avc_unlink(struct collector *c, uint32_t i)
+{
+	struct anon_vma_node *a = &c->av[i];
+
+	if (!a->nr_avcs)
+		return;
+	/* unlink_anon_vmas gives an emptied tree's count back at once. */
+	if (--a->nr_avcs == 0 && a->parent != NONE && a->parent != i &&
+	    c->av[a->parent].nr_live_children)
+		c->av[a->parent].nr_live_children--;
+}
+
+static bool chain_has(const uint32_t *chain, uint32_t n, uint32_t i)
+{
+	for (uint32_t k = 0; k < n; k++)
+		if (chain[k] == i)
+			return true;
+	return false;
+}
+
+/* Make v's AVCs exactly the ones the kernel listed. */
+static void set_chain(struct collector *c, struct vma_node *v,
+		      const uint32_t *chain, uint32_t n)
+{
+	uint32_t k;
+
+	for (k = 0; k < v->nr_chain; k++)
+		if (!chain_has(chain, n, v->chain[k]))
+			avc_unlink(c, v->chain[k]);
+	for (k = 0; k < n; k++)
+		if (chain[k] != NONE && !chain_has(v->chain, v->nr_chain, chain[k]))
+			avc_link(c, chain[k]);
+	if (n > v->cap_chain) {
+		uint32_t *p = realloc(v->chain, n * sizeof(*p));
+
+		if (!p)
+			return;
+		v->chain = p;
+		v->cap_chain = n;
+	}
+	memcpy(v->chain, chain, n * sizeof(*chain));
+	v->nr_chain = n;
+}
+
+static void set_anon_vma(struct collector *c, struct vma_node *v, uint32_t i)
+{
+	if (v->anon_vma == i)
+		return;
+	if (v->anon_vma != NONE && c->av[v->anon_vma].nr_active)
+		c->av[v->anon_vma].nr_active--;
+	v->anon_vma = i;
+	if (i != NONE) {
+		c->av[i].nr_active++;
+		note_derived_max(c, i);
+	}
+}
+
+/* ---- VMAs ---- */
+
+static uint32_t vma_of(struct collector *c, const struct event_hdr *h,
+		       const struct vma_info *vi, bool create)
+{
+	uint32_t i = ptrmap_get(&c->vma_map, vi->vma);
+	struct vma_node *v;
+
+	if (i == NONE) {
+		if (!create || !GROW(c->vma, c->nr_vma, c->cap_vma))
+			return NONE;
+		i = c->nr_vma++;
+		v = &c->vma[i];
+		memset(v, 0, sizeof(*v));
+		v->ptr = vi->vma;
+		v->anon_vma = NONE;
+		ptrmap_put(&c->vma_map, vi->vma, i);
+	}
+	v = &c->vma[i];
+	v->mm = vma_mm(c, h, vi->mm);
+	v->vm_start = vi->vm_start;
+	v->vm_end = vi->vm_end;
+	v->vm_pgoff = vi->vm_pgoff;
+	return i;
+}
+
+/* Chain entries as node indices; the caller's buffer holds MAX_CHAIN. */
+static uint32_t chain_nodes(struct collector *c, const struct vma_event *e,
+			    uint32_t *out)
+{
+	uint32_t n = e->nr_chain < MAX_CHAIN ? e->nr_chain : MAX_CHAIN;
+
+	if (e->chain_truncated)
+		c->truncated_chains++;
+	for (uint32_t k = 0; k < n; k++)
+		out[k] = anon_vma_of(c, e->chain[k]);
+	return n;
+}
+
+static void check_vma_has_avc(struct collector *c, const struct vma_event *e,
+			      const struct vma_node *v, const char *when)
+{
+	if (v->anon_vma == NONE || e->chain_truncated ||
+	    chain_has(v->chain, v->nr_chain, v->anon_vma))
+		return;
+	collector_violation(c, INV_VMA_AVC, e->hdr.ts,
+		"vma 0x%llx-0x%llx (pid %u) %s: vma->anon_vma is anon_vma %u but no AVC links them",
+		(unsigned long long)v->vm_start, (unsigned long long)v->vm_end,
+		mm_pid(c, v->mm), when, av_id(v->anon_vma));
+}
+
+static void on_prepare(struct collector *c, const struct vma_event *e)
+{
+	uint32_t chain[MAX_CHAIN], n, vi, ai;
+	struct vma_node *v;
+
+	if (e->ret || !e->av.anon_vma)
+		return;
+	vi = vma_of(c, &e->hdr, &e->vma, true);
+	if (vi == NONE)
+		return;
+	ai = ptrmap_get(&c->av_map, e->av.anon_vma);
+	if (ai == NONE) {
+		/* Not a neighbour's (find_mergeable_anon_vma): a new root. */
+		ai = new_anon_vma(c, e->av.anon_vma, ORIGIN_PREPARE);
+		if (ai == NONE)
+			return;
+		c->av[ai].mm = c->vma[vi].mm;
+		c->av[ai].vm_start = e->vma.vm_start;
+	}
+	learn_links(c, ai, &e->av);
+	n = chain_nodes(c, e, chain);
+	v = &c->vma[vi];
+	set_chain(c, v, chain, n);
+	set_anon_vma(c, v, ai);
+	check_vma_has_avc(c, e, v, "after __anon_vma_prepare");
+	compare(c, ai, &e->av, e->hdr.ts, "after __anon_vma_prepare");
+}
+
+static void on_fork_vma(struct collector *c, const struct vma_event *e)
+{
+	uint32_t chain[MAX_CHAIN], n, vi, ai, pvi;
+	struct vma_node *v;
+
+	if (e->ret || !e->av.anon_vma)
+		return;
+	vi = vma_of(c, &e->hdr, &e->vma, true);
+	if (vi == NONE)
+		return;
+	ai = ptrmap_get(&c->av_map, e->av.anon_vma);
+	if (ai == NONE) {
+		ai = new_anon_vma(c, e->av.anon_vma, ORIGIN_FORK);
+		if (ai == NONE)
+			return;
+		c->av[ai].mm = c->vma[vi].mm;
+		c->av[ai].vm_start = e->vma.vm_start;
+	} else if (!chain_has(c->vma[vi].chain, c->vma[vi].nr_chain, ai)) {
+		/* anon_vma_clone handed the child an existing anon_vma. The
+		 * kernel may only do that to one no VMA uses and with at most
+		 * one child (mm/rmap.c); judge by the state before the fork. */
+		struct av_counters d = anon_vma_derived(c, ai);
+
+		c->av[ai].reused++;
+		if (c->av[ai].origin != ORIGIN_UNKNOWN && !c->lost &&
+		    (d.num_active_vmas != 0 || d.num_children >= 2))
+			collector_violation(c, INV_REUSE, e->hdr.ts,
+				"anon_vma %u reused on fork with num_active_vmas %u, num_children %u (allowed: 0 and < 2)",
+				av_id(ai), d.num_active_vmas, d.num_children);
+	}
+	learn_links(c, ai, &e->av);
+	n = chain_nodes(c, e, chain);
+	v = &c->vma[vi];
+	set_chain(c, v, chain, n);
+	set_anon_vma(c, v, ai);
+	check_vma_has_avc(c, e, v, "after anon_vma_fork");
+
+	/* Invariant 4: the child is chained to all its parent VMA was. */
+	pvi = ptrmap_get(&c->vma_map, e->src.vma);
+	if (pvi != NONE && !e->chain_truncated) {
+		const struct vma_node *p = &c->vma[pvi];
+
+		v = &c->vma[vi];
+		for (uint32_t k = 0; k < p->nr_chain; k++)
+			if (!chain_has(v->chain, v->nr_chain, p->chain[k]))
+				collector_violation(c, INV_VMA_AVC, e->hdr.ts,
+					"fork: child vma 0x%llx (pid %u) has no AVC to anon_vma %u, which parent vma 0x%llx is chained to",
+					(unsigned long long)v->vm_start,
+					mm_pid(c, v->mm), av_id(p->chain[k]),
+					(unsigned long long)p->vm_start);
+	}
+	compare(c, ai, &e->av, e->hdr.ts, "after anon_vma_fork");
+	if (e->parent.anon_vma && c->av[ai].parent != NONE &&
+	    c->av[ai].parent != ai)
+		compare(c, c->av[ai].parent, &e->parent, e->hdr.ts,
+			"after anon_vma_fork (parent)");
+}
+
+static void on_clone(struct collector *c, const struct vma_event *e)
+{
+	uint32_t chain[MAX_CHAIN], n, vi, ai;
+	struct vma_node *v;
+
+	if (e->ret)
+		return;
+	vi = vma_of(c, &e->hdr, &e->vma, true);
+	if (vi == NONE)
+		return;
+	ai = anon_vma_of(c, e->av.anon_vma);
+	if (ai != NONE)
+		learn_links(c, ai, &e->av);
+	n = chain_nodes(c, e, chain);
+	v = &c->vma[vi];
+	set_chain(c, v, chain, n);
+	set_anon_vma(c, v, ai);
+	check_vma_has_avc(c, e, v, "after anon_vma_clone");
+	if (ai != NONE)
+		compare(c, ai, &e->av, e->hdr.ts, "after anon_vma_clone");
+}
+
+static void on_unlink(struct collector *c, const struct vma_event *e)
+{
+	uint32_t vi = vma_of(c, &e->hdr, &e->vma, false);
+	uint32_t ai;
+	struct vma_node *v;
+
+	/* A VMA never seen linked (made before tracing) has no history to
+	 * replay: its counters are not ours to check. */
+	if (vi == NONE)
+		return;
+	v = &c->vma[vi];
+	ai = v->anon_vma;
+	/* Counters before the unlink. */
+	if (ai != NONE && ai == ptrmap_get(&c->av_map, e->av.anon_vma)) {
+		compare(c, ai, &e->av, e->hdr.ts, "before unlink_anon_vmas");
+		if (c->av[ai].parent != NONE && c->av[ai].parent != ai &&
+		    e->parent.anon_vma)
+			compare(c, c->av[ai].parent, &e->parent, e->hdr.ts,
+				"before unlink_anon_vmas (parent)");
+	}
+	set_chain(c, v, NULL, 0);
+	set_anon_vma(c, v, NONE);
+	v->dead = true;
+	ptrmap_del(&c->vma_map, v->ptr);
+}
+
+static void free_anon_vma(struct collector *c, uint32_t i)
+{
+	c->av[i].freed = true;
+	ptrmap_del(&c->av_map, c->av[i].ptr);
+}
+
+static void on_put(struct collector *c, const struct put_event *e)
+{
+	uint32_t i = ptrmap_get(&c->av_map, e->av.anon_vma), r;
+
+	if (i == NONE)
+		return;
+	compare(c, i, &e->av, e->hdr.ts, "at __put_anon_vma");
+	free_anon_vma(c, i);
+	/* This put dropped the root's last reference: anon_vma_free(root). */
+	if (e->root.anon_vma && e->root.refcount == 1) {
+		r = ptrmap_get(&c->av_map, e->root.anon_vma);
+		if (r != NONE) {
+			compare(c, r, &e->root, e->hdr.ts, "at __put_anon_vma (root)");
+			free_anon_vma(c, r);
+		}
+	}
+}
+
+static const size_t event_size[EV_TYPE_MAX] = {
+	[EV_ANON_VMA_PREPARE] = sizeof(struct vma_event),
+	[EV_ANON_VMA_FORK] = sizeof(struct vma_event),
+	[EV_ANON_VMA_CLONE] = sizeof(struct vma_event),
+	[EV_UNLINK_ANON_VMAS] = sizeof(struct vma_event),
+	[EV_PUT_ANON_VMA] = sizeof(struct put_event),
+	[EV_RMAP_WALK] = sizeof(struct walk_event),
+	[EV_FORK] = sizeof(struct task_event),
+	[EV_EXIT] = sizeof(struct task_event),
+};
+
+int collector_feed(struct collector *c, const void *data, size_t len)
+{
+	const struct event_hdr *h = data;
+
+	if (len < sizeof(*h) || h->type == 0 || h->type >= EV_TYPE_MAX ||
+	    len < event_size[h->type] || h->size != event_size[h->type]) {
+		c->malformed++;
+		return -1;
+	}
+	if (h->type == EV_ANON_VMA_PREPARE || h->type == EV_ANON_VMA_FORK ||
+	    h->type == EV_ANON_VMA_CLONE || h->type == EV_UNLINK_ANON_VMAS) {
+		const struct vma_event *e = data;
+
+		if (e->nr_chain > MAX_CHAIN) {
+			c->malformed++;
+			return -1;
+		}
+	}
+	if (!c->events++)
+		c->first_ts = h->ts;
+	bind_current_mm(c, h);
+
+	switch (h->type) {
+	case EV_ANON_VMA_PREPARE:
+		on_prepare(c, data);
+		break;
+	case EV_ANON_VMA_FORK:
+		on_fork_vma(c, data);
+		break;
+	case EV_ANON_VMA_CLONE:
+		on_clone(c, data);
+		break;
+	case EV_UNLINK_ANON_VMAS:
+		on_unlink(c, data);
+		break;
+	case EV_PUT_ANON_VMA:
+		on_put(c, data);
+		break;
+	case EV_RMAP_WALK:
+		c->walks++;
+		break;
+	case EV_FORK:
+		on_fork(c, data);
+		break;
+	case EV_EXIT:
+		on_exit_event(c, data);
+		break;
+	}
+	if (c->on_event)
+		c->on_event(c, h, c->cb_ctx);
+	return 0;
+}

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The collector rebuilds the anon_vma / anon_vma_chain hierarchy from
+ * rmaptrace events. It knows nothing of libbpf: a source (the ring buffer,
+ * a recording, a unit test) hands it raw events one at a time.
+ */
+#ifndef COLLECTOR_H
+#define COLLECTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "rmaptrace.h"
+#include "ptrmap.h"
+
+#define NONE UINT32_MAX
+
+enum av_origin {
+	ORIGIN_UNKNOWN,		/* first seen already made (attach, lost events) */
+	ORIGIN_PREPARE,		/* allocated by __anon_vma_prepare: a new root */
+	ORIGIN_FORK,		/* allocated by anon_vma_fork */
+};
+
+/* Counters as the kernel reported them and as the collector derives them. */
+struct av_counters {
+	uint32_t num_children, num_active_vmas;
+};
+
+struct anon_vma_node {
+	uint64_t ptr;
+	uint32_t root, parent;	/* node indices; NONE when never seen */
+	uint32_t mm;		/* the address space it was made for */
+	uint64_t vm_start;	/* the VMA it was made for */
+	enum av_origin origin;
+	bool freed;
+	bool have_kernel;	/* at least one snapshot read */
+	uint32_t reused;	/* times anon_vma_clone reused it on fork */
+	uint32_t nr_avcs;	/* AVCs linking it (interval tree size) */
+	uint32_t nr_live_children;	/* children whose tree is non-empty */
+	uint32_t nr_active;	/* VMAs with vma->anon_vma == this */
+	uint32_t snap_flags;
+	struct av_counters kernel, kernel_max, derived_max;
+	uint32_t refcount;	/* last kernel reading */
+};
+
+struct vma_node {
+	uint64_t ptr;
+	uint32_t mm;
+	uint64_t vm_start, vm_end, vm_pgoff;
+	uint32_t anon_vma;	/* node index of vma->anon_vma, or NONE */
+	uint32_t nr_chain, cap_chain;
+	uint32_t *chain;	/* node indices, one per AVC */
+	bool dead;
+};
+
+struct mm_node {
+	uint64_t ptr;
+	uint32_t pid;		/* 0 while a fork has not named it yet */
+	uint32_t forked_by;	/* pid running the fork that made it */
+	char comm[TASK_COMM_LEN];
+};
+
+struct proc_node {
+	uint32_t pid, ppid;
+	bool exited;
+};
+
+enum {
+	INV_ROOT = 1,		/* 1: root/parent links */
+	INV_NUM_CHILDREN,	/* 2 */
+	INV_NUM_ACTIVE_VMAS,	/* 3 */
+	INV_VMA_AVC,		/* 4 */
+	INV_WALK,		/* 5 */
+	INV_FREED,		/* 6 */
+	INV_REUSE,		/* 7 */
+};
+
+struct violation {
+	int invariant;
+	uint64_t ts;
+	char msg[240];
+};
+
+struct collector;
+typedef void (*event_cb)(struct collector *c, const struct event_hdr *h,
+			 void *ctx);
+
+struct collector {
+	struct anon_vma_node *av;
+	size_t nr_av, cap_av;
+	struct vma_node *vma;
+	size_t nr_vma, cap_vma;
+	struct mm_node *mm;
+	size_t nr_mm, cap_mm;
+	struct proc_node *proc;
+	size_t nr_proc, cap_proc;
+	struct ptrmap av_map, vma_map, mm_map;
+
+	struct violation *viol;
+	size_t nr_viol, cap_viol;
+
+	uint64_t events, lost, malformed, truncated_chains, walks;
+	uint64_t first_ts;
+	uint32_t snap_flags;	/* union over all snapshots: what the kernel has */
+
+	event_cb on_event;	/* after each event is applied */
+	void *cb_ctx;
+};
+
+int collector_init(struct collector *c);
+void collector_free(struct collector *c);
+
+/* Apply one raw event. Returns 0, or -1 when it is malformed (counted). */
+int collector_feed(struct collector *c, const void *data, size_t len);
+
+/* The source reports events it could not deliver. */
+void collector_lost(struct collector *c, uint64_t n);
+
+/* A process traced from the start (-p PID, the CMD child). */
+void collector_add_process(struct collector *c, uint32_t pid);
+
+/* Every traced process has exited. */
+bool collector_all_exited(const struct collector *c);
+
+/* End-of-trace checks (invariants 1, 4 and 6); the per-event ones
+ * (2, 3, 4 at fork, 7) were made as events arrived. */
+void collector_finish(struct collector *c);
+
+void collector_violation(struct collector *c, int inv, uint64_t ts,
+			 const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Derived counters, from the collector's own view of AVCs and VMAs. */
+struct av_counters anon_vma_derived(const struct collector *c, uint32_t i);
+
+/* Ids shown to users: small integers, 1-based, never kernel addresses. */
+static inline uint32_t av_id(uint32_t i) { return i == NONE ? 0 : i + 1; }
+
+uint32_t mm_pid(const struct collector *c, uint32_t mm);
+
+/* The process an anon_vma serves, or NULL. */
+const struct mm_node *anon_vma_owner(const struct collector *c, uint32_t i);
+
+#endif

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdlib.h>
+#include <string.h>
+#include "ptrmap.h"
+
+#define EMPTY	0
+#define DELETED	1
+
+static size_t slot(uint64_t key, size_t cap)
+{
+	/* Slab pointers share low bits; mix them (splitmix64 finaliser). */
+	key ^= key >> 30;
+	key *= 0xbf58476d1ce4e5b9ULL;
+	key ^= key >> 27;
+	key *= 0x94d049bb133111ebULL;
+	key ^= key >> 31;
+	return key & (cap - 1);
+}
+
+int ptrmap_init(struct ptrmap *m, size_t hint)
+{
+	size_t cap = 64;
+
+	while (cap < hint * 2)
+		cap <<= 1;
+	memset(m, 0, sizeof(*m));
+	m->keys = calloc(cap, sizeof(*m->keys));
+	m->vals = calloc(cap, sizeof(*m->vals));
+	if (!m->keys || !m->vals) {
+		ptrmap_free(m);
+		return -1;
+	}
+	m->cap = cap;
+	return 0;
+}
+
+void ptrmap_free(struct ptrmap *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
+static size_t find(const struct ptrmap *m, uint64_t key)
+{
+	size_t i = slot(key, m->cap);
+
+	while (m->keys[i] != EMPTY && m->keys[i] != key)
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+uint32_t ptrmap_get(const struct ptrmap *m, uint64_t key)
+{
+	size_t i;
+
+	if (key <= DELETED || !m->cap)
+		return PTRMAP_NONE;
+	i = find(m, key);
+	return m->keys[i] == key ? m->vals[i] : PTRMAP_NONE;
+}
+
+static int grow(struct ptrmap *m)
+{
+	/* Rehash at the live size: tombstones go away. */
+	struct ptrmap n;
+
+	if (ptrmap_init(&n, m->live * 2 + 1))
+		return -1;
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->keys[i] > DELETED)
+			ptrmap_put(&n, m->keys[i], m->vals[i]);
+	ptrmap_free(m);
+	*m = n;
+	return 0;
+}
+
+int ptrmap_put(struct ptrmap *m, uint64_t key, uint32_t val)
+{
+	size_t i;
+
+	if (key <= DELETED)
+		return -1;
+	if ((m->used + 1) * 4 > m->cap * 3 && grow(m))
+		return -1;
+	i = find(m, key);
+	if (m->keys[i] != key) {
+		/* Reuse the first tombstone on the probe path, if any. */
+		size_t j = slot(key, m->cap);
+
+		while (m->keys[j] != DELETED && j != i)
+			j = (j + 1) & (m->cap - 1);
+		if (j == i)
+			m->used++;
+		i = j;
+		m->keys[i] = key;
+		m->live++;
+	}
+	m->vals[i] = val;
+	return 0;
+}
+
+void ptrmap_del(struct ptrmap *m, uint64_t key)
+{
+	size_t i;
+
+	if (key <= DELETED || !m->cap)
+		return;
+	i = find(m, key);
+	if (m->keys[i] == key) {
+		m->keys[i] = DELETED;
+		m->live--;
+	}
+}

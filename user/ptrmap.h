@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Kernel pointer -> small index, open addressing. Pointers are retired when
+ * the kernel frees their object, so a reused slab address starts afresh. */
+#ifndef PTRMAP_H
+#define PTRMAP_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#define PTRMAP_NONE UINT32_MAX
+
+struct ptrmap {
+	uint64_t *keys;		/* 0 = empty, 1 = deleted (no kernel pointer is 1) */
+	uint32_t *vals;
+	size_t cap, used, live;
+};
+
+int ptrmap_init(struct ptrmap *m, size_t hint);
+void ptrmap_free(struct ptrmap *m);
+uint32_t ptrmap_get(const struct ptrmap *m, uint64_t key);
+int ptrmap_put(struct ptrmap *m, uint64_t key, uint32_t val);
+void ptrmap_del(struct ptrmap *m, uint64_t key);
+
+#endif

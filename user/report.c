@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What a user reads: one line per event as it happens, and at the end the
+ * rebuilt hierarchy (a tree per root, or JSON lines), the violations and a
+ * summary. Kernel addresses never appear: objects are shown by id.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "collector.h"
+#include "report.h"
+
+static const char *const event_name[EV_TYPE_MAX] = {
+	[EV_ANON_VMA_PREPARE] = "anon_vma_prepare",
+	[EV_ANON_VMA_FORK] = "anon_vma_fork",
+	[EV_ANON_VMA_CLONE] = "anon_vma_clone",
+	[EV_UNLINK_ANON_VMAS] = "unlink_anon_vmas",
+	[EV_PUT_ANON_VMA] = "put_anon_vma",
+	[EV_RMAP_WALK] = "rmap_walk_anon",
+	[EV_FORK] = "fork",
+	[EV_EXIT] = "exit",
+};
+
+static const char *const origin_name[] = {
+	[ORIGIN_UNKNOWN] = "unknown",
+	[ORIGIN_PREPARE] = "prepare",
+	[ORIGIN_FORK] = "fork",
+};
+
+static void json_string(FILE *f, const char *s, size_t max)
+{
+	fputc('"', f);
+	for (size_t i = 0; i < max && s[i]; i++) {
+		unsigned char ch = s[i];
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+/* comm as text: kernel comms may hold any byte. */
+static const char *safe_comm(const char *comm, char *buf)
+{
+	size_t i;
+
+	for (i = 0; i < TASK_COMM_LEN - 1 && comm[i]; i++)
+		buf[i] = (comm[i] > 0x20 && comm[i] < 0x7f) ? comm[i] : '?';
+	buf[i] = 0;
+	return buf;
+}
+
+/* The id of the anon_vma at ptr as the collector knows it now. */
+static uint32_t id_of(const struct collector *c, uint64_t ptr)
+{
+	uint32_t i = ptrmap_get(&c->av_map, ptr);
+
+	/* A free retires the pointer before the callback runs: look back. */
+	if (i == NONE)
+		for (size_t k = c->nr_av; k-- > 0;)
+			if (c->av[k].ptr == ptr)
+				return av_id(k);
+	return av_id(i);
+}
+
+void report_event(struct collector *c, const struct event_hdr *h, void *ctx)
+{
+	const struct report_opts *o = ctx;
+	FILE *f = o->out;
+	double t = (h->ts - c->first_ts) / 1e9;
+	char comm[TASK_COMM_LEN];
+	uint32_t av = 0, parent = 0, nr_chain = 0;
+	uint64_t start = 0, end = 0;
+	uint32_t child = 0;
+
+	switch (h->type) {
+	case EV_ANON_VMA_PREPARE:
+	case EV_ANON_VMA_FORK:
+	case EV_ANON_VMA_CLONE:
+	case EV_UNLINK_ANON_VMAS: {
+		const struct vma_event *e = (const void *)h;
+
+		if (e->ret)
+			return;
+		av = id_of(c, e->av.anon_vma);
+		parent = id_of(c, e->av.parent);
+		start = e->vma.vm_start;
+		end = e->vma.vm_end;
+		nr_chain = e->nr_chain;
+		break;
+	}
+	case EV_PUT_ANON_VMA:
+		av = id_of(c, ((const struct put_event *)h)->av.anon_vma);
+		break;
+	case EV_RMAP_WALK:
+		av = id_of(c, ((const struct walk_event *)h)->anon_vma);
+		break;
+	case EV_FORK:
+	case EV_EXIT:
+		child = ((const struct task_event *)h)->child_pid;
+		break;
+	}
+
+	if (o->json) {
+		fprintf(f, "{\"type\":\"event\",\"ts\":%.6f,\"pid\":%u,\"comm\":", t, h->pid);
+		json_string(f, h->comm, TASK_COMM_LEN);
+		fprintf(f, ",\"event\":\"%s\"", event_name[h->type]);
+		if (av)
+			fprintf(f, ",\"anon_vma\":%u", av);
+		if (parent && parent != av)
+			fprintf(f, ",\"parent\":%u", parent);
+		if (start)
+			fprintf(f, ",\"vma_start\":\"0x%llx\",\"vma_end\":\"0x%llx\",\"avcs\":%u",
+				(unsigned long long)start, (unsigned long long)end, nr_chain);
+		if (child)
+			fprintf(f, ",\"child\":%u", child);
+		fputs("}\n", f);
+		return;
+	}
+	fprintf(f, "%10.6f %7u %-16s %-17s", t, h->pid, safe_comm(h->comm, comm),
+		event_name[h->type]);
+	if (av)
+		fprintf(f, " anon_vma %u", av);
+	if (parent && parent != av)
+		fprintf(f, " parent %u", parent);
+	if (start)
+		fprintf(f, " vma 0x%llx-0x%llx avcs %u", (unsigned long long)start,
+			(unsigned long long)end, nr_chain);
+	if (h->type == EV_FORK)
+		fprintf(f, " child %u", child);
+	if (h->type == EV_EXIT)
+		fprintf(f, " pid %u", child);
+	fputc('\n', f);
+}
+
+static void print_node(const struct collector *c, FILE *f, uint32_t i,
+		       char *prefix, size_t plen, bool last, bool top)
+{
+	const struct anon_vma_node *a = &c->av[i];
+	const struct mm_node *m = anon_vma_owner(c, i);
+	struct av_counters d = anon_vma_derived(c, i);
+	char comm[TASK_COMM_LEN];
+	size_t n;
+
+	fprintf(f, "%s%s", prefix, top ? "" : last ? "`-- " : "|-- ");
+	fprintf(f, "anon_vma %u%s  pid %u %s", av_id(i),
+		a->root == i ? " (root)" : "", m ? m->pid : 0,
+		m ? safe_comm(m->comm, comm) : "?");
+	if (a->vm_start)
+		fprintf(f, "  vma 0x%llx", (unsigned long long)a->vm_start);
+	fprintf(f, "  %s%s", origin_name[a->origin], a->freed ? "  freed" : "");
+	if (a->reused)
+		fprintf(f, "  reused %ux", a->reused);
+	fputc('\n', f);
+
+	n = strlen(prefix);
+	if (!top && n + 4 < plen)
+		strcat(prefix, last ? "    " : "|   ");
+	fprintf(f, "%s    root %u parent %u  num_children %u/%u max %u/%u  "
+		"num_active_vmas %u/%u max %u/%u  avcs %u\n",
+		prefix, av_id(a->root),
+		av_id(a->parent), a->kernel.num_children, d.num_children,
+		a->kernel_max.num_children, a->derived_max.num_children,
+		a->kernel.num_active_vmas, d.num_active_vmas,
+		a->kernel_max.num_active_vmas, a->derived_max.num_active_vmas,
+		a->nr_avcs);
+	for (uint32_t v = 0; v < c->nr_vma; v++) {
+		const struct vma_node *vm = &c->vma[v];
+
+		if (!vm->dead && vm->anon_vma == i)
+			fprintf(f, "%s    vma 0x%llx-0x%llx pid %u  avcs %u\n", prefix,
+				(unsigned long long)vm->vm_start,
+				(unsigned long long)vm->vm_end, mm_pid(c, vm->mm),
+				vm->nr_chain);
+	}
+
+	/* Children in the order they were made. */
+	uint32_t kids = 0, seen = 0;
+
+	for (uint32_t k = 0; k < c->nr_av; k++)
+		kids += k != i && c->av[k].parent == i;
+	for (uint32_t k = 0; k < c->nr_av; k++)
+		if (k != i && c->av[k].parent == i)
+			print_node(c, f, k, prefix, plen, ++seen == kids, false);
+	prefix[n] = 0;
+}
+
+static void print_tree(const struct collector *c, FILE *f)
+{
+	char prefix[512];
+
+	fprintf(f, "\nanon_vma hierarchy (counters as kernel/derived; max is the largest seen)\n");
+	for (uint32_t i = 0; i < c->nr_av; i++) {
+		const struct anon_vma_node *a = &c->av[i];
+
+		/* Roots, and orphans whose parent was never seen. */
+		if (a->parent != NONE && a->parent != i)
+			continue;
+		prefix[0] = 0;
+		fputc('\n', f);
+		print_node(c, f, i, prefix, sizeof(prefix), true, true);
+	}
+}
+
+static void print_json(const struct collector *c, FILE *f)
+{
+	for (uint32_t i = 0; i < c->nr_av; i++) {
+		const struct anon_vma_node *a = &c->av[i];
+		const struct mm_node *m = anon_vma_owner(c, i);
+		struct av_counters d = anon_vma_derived(c, i);
+
+		fprintf(f, "{\"type\":\"anon_vma\",\"id\":%u,\"root\":%u,\"parent\":%u,"
+			"\"num_children\":%u,\"num_active_vmas\":%u,"
+			"\"max_num_children\":%u,\"max_num_active_vmas\":%u,"
+			"\"derived_num_children\":%u,\"derived_num_active_vmas\":%u,"
+			"\"derived_max_num_children\":%u,\"derived_max_num_active_vmas\":%u,"
+			"\"avcs\":%u,\"freed\":%s,\"origin\":\"%s\",\"reused\":%u,"
+			"\"vm_start\":\"0x%llx\",\"pid\":%u,\"comm\":",
+			av_id(i), av_id(a->root), av_id(a->parent),
+			a->kernel.num_children, a->kernel.num_active_vmas,
+			a->kernel_max.num_children, a->kernel_max.num_active_vmas,
+			d.num_children, d.num_active_vmas,
+			a->derived_max.num_children, a->derived_max.num_active_vmas,
+			a->nr_avcs, a->freed ? "true" : "false",
+			origin_name[a->origin], a->reused,
+			(unsigned long long)a->vm_start, m ? m->pid : 0);
+		json_string(f, m ? m->comm : "", TASK_COMM_LEN);
+		fputs("}\n", f);
+	}
+	for (size_t k = 0; k < c->nr_viol; k++) {
+		fprintf(f, "{\"type\":\"violation\",\"invariant\":%d,\"message\":",
+			c->viol[k].invariant);
+		json_string(f, c->viol[k].msg, sizeof(c->viol[k].msg));
+		fputs("}\n", f);
+	}
+}
+
+void report_final(const struct collector *c, const struct report_opts *o)
+{
+	FILE *f = o->out;
+
+	if (o->json) {
+		print_json(c, f);
+		fprintf(f, "{\"type\":\"summary\",\"events\":%llu,\"lost\":%llu,"
+			"\"violations\":%zu,\"walks\":%llu,\"malformed\":%llu,"
+			"\"truncated_chains\":%llu,\"checked\":%s}\n",
+			(unsigned long long)c->events, (unsigned long long)c->lost,
+			o->check ? c->nr_viol : 0, (unsigned long long)c->walks,
+			(unsigned long long)c->malformed,
+			(unsigned long long)c->truncated_chains,
+			o->check && !c->lost ? "true" : "false");
+		return;
+	}
+	print_tree(c, f);
+	fputc('\n', f);
+	if (o->check) {
+		if (c->lost)
+			fprintf(f, "checks skipped: %llu events lost (raise --buffer-mb)\n",
+				(unsigned long long)c->lost);
+		for (size_t k = 0; k < c->nr_viol; k++)
+			fprintf(f, "VIOLATION invariant %d: %s\n", c->viol[k].invariant,
+				c->viol[k].msg);
+	}
+	fprintf(f, "%llu events, %llu lost, %zu violations%s\n",
+		(unsigned long long)c->events, (unsigned long long)c->lost,
+		o->check ? c->nr_viol : 0, o->check ? "" : " (not checked: --check)");
+	if (c->truncated_chains)
+		fprintf(f, "%llu AVC chains longer than %d were cut\n",
+			(unsigned long long)c->truncated_chains, MAX_CHAIN);
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef REPORT_H
+#define REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "collector.h"
+
+struct report_opts {
+	FILE *out;
+	bool json;
+	bool check;
+};
+
+/* An event_cb: one line per event; ctx is a struct report_opts. */
+void report_event(struct collector *c, const struct event_hdr *h, void *ctx);
+
+/* The hierarchy, the violations (with check) and the summary line. */
+void report_final(const struct collector *c, const struct report_opts *o);
+
+#endif

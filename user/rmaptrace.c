@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rmaptrace: watch the anonymous reverse mapping of live processes.
+ *
+ *   rmaptrace -p PID          trace PID and what it forks from now on
+ *   rmaptrace -- CMD ARGS...  run CMD and trace it
+ */
+#include <argp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <bpf/libbpf.h>
+#include "attach.h"
+#include "collector.h"
+#include "report.h"
+
+static struct env {
+	pid_t pid;
+	long duration;
+	bool verbose, check, json, quiet;
+	unsigned int buffer_mb;
+	char **cmd;
+} env = { .buffer_mb = 16 };
+
+const char *argp_program_version = "rmaptrace 0.1";
+static const char doc[] =
+"Trace the anonymous reverse mapping (anon_vma / anon_vma_chain) of live\n"
+"processes, rebuild its hierarchy and check it against the kernel's invariants.\n"
+"\n"
+"USAGE: rmaptrace [OPTIONS] -p PID\n"
+"       rmaptrace [OPTIONS] -- CMD [ARGS...]\n"
+"\n"
+"EXAMPLES:\n"
+"  rmaptrace -p 1234               # trace 1234 and its new children until Ctrl-C\n"
+"  rmaptrace -d 10 -p 1234         # ... for 10 seconds\n"
+"  rmaptrace --check -- ./server   # run ./server, check the hierarchy it built\n"
+"  rmaptrace --json -- make        # JSON lines, for other tools\n"
+"\n"
+"Exit status: 0 done, 1 --check found violations, 2 could not trace.";
+
+enum { OPT_CHECK = 0x100, OPT_JSON, OPT_BUFFER, OPT_QUIET };
+
+static const struct argp_option opts[] = {
+	{ "pid", 'p', "PID", 0, "Trace this process and the processes it forks from now on" },
+	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS (default: until the traced processes exit, or Ctrl-C)" },
+	{ "verbose", 'v', NULL, 0, "Say how each hook attached and what the kernel provides" },
+	{ "check", OPT_CHECK, NULL, 0, "Check the kernel's invariants; exit 1 on any violation" },
+	{ "json", OPT_JSON, NULL, 0, "Print JSON lines instead of text (schema in README.md)" },
+	{ "quiet", OPT_QUIET, NULL, 0, "No line per event; only the final report" },
+	{ "buffer-mb", OPT_BUFFER, "MB", 0, "Ring buffer size in MiB, a power of two (default 16)" },
+	{},
+};
+
+static long parse_num(const char *s, long min, long max, struct argp_state *st,
+		      const char *what)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		argp_error(st, "invalid %s: %s", what, s);
+	return v;
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *st)
+{
+	switch (key) {
+	case 'p':
+		env.pid = parse_num(arg, 1, INT_MAX, st, "PID");
+		break;
+	case 'd':
+		env.duration = parse_num(arg, 1, LONG_MAX / 1000, st, "duration");
+		break;
+	case 'v':
+		env.verbose = true;
+		break;
+	case OPT_CHECK:
+		env.check = true;
+		break;
+	case OPT_JSON:
+		env.json = true;
+		break;
+	case OPT_QUIET:
+		env.quiet = true;
+		break;
+	case OPT_BUFFER:
+		env.buffer_mb = parse_num(arg, 1, 1024, st, "buffer size");
+		if (env.buffer_mb & (env.buffer_mb - 1))
+			argp_error(st, "buffer size must be a power of two: %s", arg);
+		break;
+	case ARGP_KEY_ARGS:
+		env.cmd = st->argv + st->next;
+		break;
+	case ARGP_KEY_ARG:
+		return ARGP_ERR_UNKNOWN;
+	case ARGP_KEY_END:
+		if (env.pid && env.cmd)
+			argp_error(st, "give either -p PID or a command, not both");
+		if (!env.pid && !env.cmd)
+			argp_error(st, "nothing to trace: give -p PID or -- CMD");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static volatile sig_atomic_t exiting;
+
+static void sig_handler(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static void die(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "rmaptrace: ");
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+/*
+ * Fork the child that will run CMD, held until the tracer is attached.
+ * go_fd releases it; a failed exec comes back as errno on err_fd.
+ */
+static pid_t spawn_held(char **cmd, int *go_fd, int *err_fd)
+{
+	int go[2], err[2];
+	pid_t pid;
+
+	if (pipe(go) || pipe2(err, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		char c;
+		int e;
+
+		close(go[1]);
+		close(err[0]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(127);	/* the tracer gave up */
+		close(go[0]);
+		execvp(cmd[0], cmd);
+		e = errno;
+		if (write(err[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(go[0]);
+	close(err[1]);
+	*go_fd = go[1];
+	*err_fd = err[0];
+	return pid;
+}
+
+static int handle_event(void *ctx, void *data, size_t len)
+{
+	collector_feed(ctx, data, len);
+	return 0;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list args)
+{
+	/* Errors become one line of ours; libbpf's own text is for -v. */
+	if (!env.verbose || level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp argp = { opts, parse_arg, "[-- CMD [ARGS...]]", doc };
+	struct report_opts ro = { .out = stdout };
+	struct attach_opts ao = {};
+	struct rmaptrace_ctx ctx;
+	struct ring_buffer *rb;
+	struct collector col;
+	int go_fd = -1, err_fd = -1, status = 0, e;
+	pid_t child = 0;
+	char err[256];
+	double deadline;
+
+	argp_err_exit_status = 2;
+	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
+		return 2;
+	ro.json = env.json;
+	ro.check = env.check;
+	libbpf_set_print(libbpf_print);
+
+	if (rmaptrace_preflight(err, sizeof(err)))
+		die("%s", err);
+	if (env.pid && kill(env.pid, 0) && errno == ESRCH) {
+		snprintf(err, sizeof(err), "%d", env.pid);
+		die("no process with pid %s", err);
+	}
+	if (collector_init(&col))
+		die("%s", "out of memory");
+
+	if (env.cmd) {
+		child = spawn_held(env.cmd, &go_fd, &err_fd);
+		if (child < 0)
+			die("cannot fork: %s", strerror(errno));
+		ao.exec_pid = child;
+		collector_add_process(&col, child);
+	} else {
+		ao.pid = env.pid;
+		collector_add_process(&col, env.pid);
+	}
+	ao.ringbuf_bytes = env.buffer_mb << 20;
+	ao.verbose = env.verbose;
+	if (rmaptrace_open(&ctx, &ao, err, sizeof(err))) {
+		if (child)
+			kill(child, SIGKILL);
+		die("%s", err);
+	}
+	if (!env.quiet) {
+		col.on_event = report_event;
+		col.cb_ctx = &ro;
+	}
+	rb = ring_buffer__new(rmaptrace_events_fd(&ctx), handle_event, &col, NULL);
+	if (!rb) {
+		rmaptrace_close(&ctx);
+		die("cannot open the ring buffer: %s", strerror(errno));
+	}
+
+	signal(SIGINT, sig_handler);
+	signal(SIGTERM, sig_handler);
+	if (child) {
+		if (write(go_fd, "g", 1) != 1)
+			die("cannot start the command: %s", strerror(errno));
+		close(go_fd);
+		if (read(err_fd, &e, sizeof(e)) == sizeof(e)) {
+			waitpid(child, NULL, 0);
+			ring_buffer__free(rb);
+			rmaptrace_close(&ctx);
+			die("cannot run %s", env.cmd[0]);
+		}
+		close(err_fd);
+	}
+	if (!env.json && !env.quiet)
+		printf("%-10s %7s %-16s %-17s %s\n", "TIME(s)", "PID", "COMM",
+		       "EVENT", "DETAILS");
+	deadline = env.duration ? now() + env.duration : 0;
+
+	while (!exiting) {
+		int n = ring_buffer__poll(rb, 100);
+
+		if (n < 0 && n != -EINTR) {
+			fprintf(stderr, "rmaptrace: ring buffer: %s\n", strerror(-n));
+			break;
+		}
+		if (deadline && now() >= deadline)
+			break;
+		if (child && waitpid(child, &status, WNOHANG) == child) {
+			child = 0;
+			break;
+		}
+		if (!child && !env.cmd && collector_all_exited(&col))
+			break;
+	}
+	/* What the kernel already wrote is the trace's: keep all of it. */
+	ring_buffer__consume(rb);
+	collector_lost(&col, rmaptrace_lost(&ctx));
+	ring_buffer__free(rb);
+	rmaptrace_close(&ctx);
+	if (child) {
+		/* Stopped early (Ctrl-C, -d): CMD goes on untraced, as with strace. */
+		if (env.verbose)
+			fprintf(stderr, "rmaptrace: leaving pid %d running\n", child);
+	}
+
+	if (env.check)
+		collector_finish(&col);
+	report_final(&col, &ro);
+	e = env.check && col.nr_viol ? 1 : 0;
+	collector_free(&col);
+	return e;
+}
