@@ -13,11 +13,6 @@ struct {
 	__type(value, __u8);
 } traced_tgids SEC(".maps");
 
-/* rmaptrace -- CMD: the child that will exec CMD. Tracing starts at its
- * exec, so the teardown of the address space it inherited from rmaptrace
- * is not mistaken for CMD's. */
-__u32 exec_tgid;
-
 static __always_inline bool tgid_traced(__u32 tgid)
 {
 	return bpf_map_lookup_elem(&traced_tgids, &tgid) != NULL;
@@ -75,18 +70,5 @@ int BPF_PROG(sched_process_exit, struct task_struct *p)
 	}
 	/* Threads left behind still reach us through the anon_vma filter. */
 	bpf_map_delete_elem(&traced_tgids, &tgid);
-	return 0;
-}
-
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(sched_process_exec)
-{
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	__u8 one = 1;
-
-	if (exec_tgid && tgid == exec_tgid) {
-		bpf_map_update_elem(&traced_tgids, &tgid, &one, BPF_ANY);
-		exec_tgid = 0;
-	}
 	return 0;
 }

@@ -167,7 +167,6 @@ static int plan_hooks(struct rmaptrace_bpf *skel, const struct btf *btf,
 	HOOK("rmap_walk_anon", fexit_rmap_walk_anon, "fexit", false);
 	HOOK("sched_process_fork", sched_process_fork, "tp_btf", true);
 	HOOK("sched_process_exit", sched_process_exit, "tp_btf", true);
-	HOOK("sched_process_exec", sched_process_exec, "tp_btf", true);
 #undef HOOK
 	*nr = n;
 
@@ -217,7 +216,6 @@ int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *o,
 		goto fail;
 	if (o->ringbuf_bytes)
 		bpf_map__set_max_entries(ctx->skel->maps.events, o->ringbuf_bytes);
-	ctx->skel->bss->exec_tgid = o->exec_pid;
 
 	ret = rmaptrace_bpf__load(ctx->skel);
 	if (ret) {

@@ -19,7 +19,6 @@ struct rmaptrace_ctx {
 
 struct attach_opts {
 	uint32_t pid;		/* trace this tgid from now on */
-	uint32_t exec_pid;	/* trace this tgid from its next exec */
 	uint32_t ringbuf_bytes;	/* 0: the object's default */
 	bool verbose;		/* say how each hook attached */
 };

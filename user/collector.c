@@ -381,12 +381,17 @@ static void set_chain(struct collector *c, struct vma_node *v,
 		v->chain = p;
 		v->cap_chain = n;
 	}
-	memcpy(v->chain, chain, n * sizeof(*chain));
+	if (n)
+		memcpy(v->chain, chain, n * sizeof(*chain));
 	v->nr_chain = n;
 }
 
 static void set_anon_vma(struct collector *c, struct vma_node *v, uint32_t i)
 {
+	/* Show an anon_vma at its owner's VMA as it is now (exec moves the
+	 * stack, mremap moves anything). */
+	if (i != NONE && c->av[i].mm == v->mm)
+		c->av[i].vm_start = v->vm_start;
 	if (v->anon_vma == i)
 		return;
 	if (v->anon_vma != NONE && c->av[v->anon_vma].nr_active)
@@ -557,7 +562,7 @@ static void on_clone(struct collector *c, const struct vma_event *e)
 		compare(c, ai, &e->av, e->hdr.ts, "after anon_vma_clone");
 }
 
-static void on_unlink(struct collector *c, const struct vma_event *e)
+static bool on_unlink(struct collector *c, const struct vma_event *e)
 {
 	uint32_t vi = vma_of(c, &e->hdr, &e->vma, false);
 	uint32_t ai;
@@ -566,7 +571,7 @@ static void on_unlink(struct collector *c, const struct vma_event *e)
 	/* A VMA never seen linked (made before tracing) has no history to
 	 * replay: its counters are not ours to check. */
 	if (vi == NONE)
-		return;
+		return false;
 	v = &c->vma[vi];
 	ai = v->anon_vma;
 	/* Counters before the unlink. */
@@ -581,6 +586,7 @@ static void on_unlink(struct collector *c, const struct vma_event *e)
 	set_anon_vma(c, v, NONE);
 	v->dead = true;
 	ptrmap_del(&c->vma_map, v->ptr);
+	return true;
 }
 
 static void free_anon_vma(struct collector *c, uint32_t i)
@@ -589,12 +595,12 @@ static void free_anon_vma(struct collector *c, uint32_t i)
 	ptrmap_del(&c->av_map, c->av[i].ptr);
 }
 
-static void on_put(struct collector *c, const struct put_event *e)
+static bool on_put(struct collector *c, const struct put_event *e)
 {
 	uint32_t i = ptrmap_get(&c->av_map, e->av.anon_vma), r;
 
 	if (i == NONE)
-		return;
+		return false;
 	compare(c, i, &e->av, e->hdr.ts, "at __put_anon_vma");
 	free_anon_vma(c, i);
 	/* This put dropped the root's last reference: anon_vma_free(root). */
@@ -605,6 +611,7 @@ static void on_put(struct collector *c, const struct put_event *e)
 			free_anon_vma(c, r);
 		}
 	}
+	return true;
 }
 
 static const size_t event_size[EV_TYPE_MAX] = {
@@ -621,6 +628,7 @@ static const size_t event_size[EV_TYPE_MAX] = {
 int collector_feed(struct collector *c, const void *data, size_t len)
 {
 	const struct event_hdr *h = data;
+	bool applied = true;
 
 	if (len < sizeof(*h) || h->type == 0 || h->type >= EV_TYPE_MAX ||
 	    len < event_size[h->type] || h->size != event_size[h->type]) {
@@ -651,10 +659,10 @@ int collector_feed(struct collector *c, const void *data, size_t len)
 		on_clone(c, data);
 		break;
 	case EV_UNLINK_ANON_VMAS:
-		on_unlink(c, data);
+		applied = on_unlink(c, data);
 		break;
 	case EV_PUT_ANON_VMA:
-		on_put(c, data);
+		applied = on_put(c, data);
 		break;
 	case EV_RMAP_WALK:
 		c->walks++;
@@ -666,7 +674,8 @@ int collector_feed(struct collector *c, const void *data, size_t len)
 		on_exit_event(c, data);
 		break;
 	}
-	if (c->on_event)
+	/* Teardown of objects made before tracing began is not shown. */
+	if (c->on_event && applied)
 		c->on_event(c, h, c->cb_ctx);
 	return 0;
 }

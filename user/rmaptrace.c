@@ -222,12 +222,14 @@ int main(int argc, char **argv)
 		child = spawn_held(env.cmd, &go_fd, &err_fd);
 		if (child < 0)
 			die("cannot fork: %s", strerror(errno));
-		ao.exec_pid = child;
-		collector_add_process(&col, child);
+		/* Traced from before its exec: the exec builds CMD's stack and
+		 * data anon_vmas. What it tears down of the address space it
+		 * inherited from us is unknown to the collector, which ignores it. */
+		ao.pid = child;
 	} else {
 		ao.pid = env.pid;
-		collector_add_process(&col, env.pid);
 	}
+	collector_add_process(&col, ao.pid);
 	ao.ringbuf_bytes = env.buffer_mb << 20;
 	ao.verbose = env.verbose;
 	if (rmaptrace_open(&ctx, &ao, err, sizeof(err))) {

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A model of mm/rmap.c that emits the events rmaptrace's BPF programs
+ * would, with the counters the kernel would hold at each hook. Tests drive
+ * it through a story, then break one event to plant the bug a check exists
+ * to catch.
+ */
+#ifndef STREAM_H
+#define STREAM_H
+
+#include <stdlib.h>
+#include <string.h>
+#include "collector.h"
+
+#define SIM_MAX 256
+
+struct kav {
+	uint64_t ptr;
+	struct kav *root, *parent;
+	int refcount;
+	unsigned num_children, num_active_vmas;
+	int nr_avcs;
+	bool freed;
+};
+
+struct kvma {
+	uint64_t ptr, mm;
+	uint64_t start, end, pgoff;
+	struct kav *anon_vma;
+	struct kav *chain[MAX_CHAIN];
+	int n;
+};
+
+struct sim {
+	struct collector *c;
+	struct kav av[SIM_MAX];
+	int nr_av;
+	uint64_t ts, next_ptr;
+	/* Tests set these to corrupt the next event that is emitted. */
+	void (*tamper)(struct sim *s, struct event_hdr *h);
+	int tamper_type;
+};
+
+struct proc {
+	uint32_t pid;
+	uint64_t mm;
+};
+
+static inline void sim_init(struct sim *s, struct collector *c)
+{
+	memset(s, 0, sizeof(*s));
+	s->c = c;
+	s->ts = 1000;
+	s->next_ptr = 0xffff888000100000ULL;
+}
+
+static inline uint64_t sim_ptr(struct sim *s)
+{
+	s->next_ptr += 0x100;
+	return s->next_ptr;
+}
+
+static inline void sim_hdr(struct sim *s, struct event_hdr *h, uint32_t type,
+			   uint32_t size, const struct proc *cur)
+{
+	h->ts = s->ts += 1000;
+	h->type = type;
+	h->size = size;
+	h->pid = h->tid = cur->pid;
+	h->mm = cur->mm;
+	strcpy(h->comm, "story");
+}
+
+static inline void sim_emit(struct sim *s, struct event_hdr *h)
+{
+	if (s->tamper && (!s->tamper_type || s->tamper_type == (int)h->type)) {
+		void (*t)(struct sim *, struct event_hdr *) = s->tamper;
+
+		s->tamper = NULL;
+		t(s, h);
+	}
+	collector_feed(s->c, h, h->size);
+}
+
+static inline void snap(const struct kav *a, struct anon_vma_snap *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!a)
+		return;
+	out->anon_vma = a->ptr;
+	out->root = a->root->ptr;
+	out->parent = a->parent->ptr;
+	out->refcount = a->refcount;
+	out->num_children = a->num_children;
+	out->num_active_vmas = a->num_active_vmas;
+	out->flags = SNAP_VALID | SNAP_HAS_NUM_CHILDREN;
+}
+
+static inline void emit_vma(struct sim *s, uint32_t type, const struct proc *cur,
+			    const struct kvma *v, const struct kvma *src)
+{
+	struct vma_event *e = calloc(1, sizeof(*e));
+
+	sim_hdr(s, &e->hdr, type, sizeof(*e), cur);
+	e->vma = (struct vma_info){ v->ptr, v->mm, v->start, v->end, v->pgoff,
+				    v->anon_vma ? v->anon_vma->ptr : 0 };
+	if (src)
+		e->src = (struct vma_info){ src->ptr, src->mm, src->start, src->end,
+					    src->pgoff, src->anon_vma ? src->anon_vma->ptr : 0 };
+	snap(v->anon_vma, &e->av);
+	snap(v->anon_vma ? v->anon_vma->parent : NULL, &e->parent);
+	/* Newest first, as on vma->anon_vma_chain. */
+	for (int k = 0; k < v->n; k++)
+		e->chain[k] = v->chain[v->n - 1 - k]->ptr;
+	e->nr_chain = v->n;
+	sim_emit(s, &e->hdr);
+	free(e);
+}
+
+static inline struct kav *kav_alloc(struct sim *s)
+{
+	struct kav *a = &s->av[s->nr_av++];
+
+	memset(a, 0, sizeof(*a));
+	a->ptr = sim_ptr(s);
+	a->root = a->parent = a;
+	a->refcount = 1;
+	return a;
+}
+
+static inline void avc_link(struct kvma *v, struct kav *a)
+{
+	v->chain[v->n++] = a;
+	a->nr_avcs++;
+}
+
+static inline struct kvma sim_vma(struct sim *s, const struct proc *p,
+				  uint64_t start, uint64_t pages)
+{
+	struct kvma v = { .ptr = sim_ptr(s), .mm = p->mm, .start = start,
+			  .end = start + pages * 4096, .pgoff = start >> 12 };
+	return v;
+}
+
+/* __anon_vma_prepare: a new root, counted as its own child. */
+static inline void sim_prepare(struct sim *s, const struct proc *cur, struct kvma *v)
+{
+	struct kav *a = kav_alloc(s);
+
+	a->num_children++;
+	v->anon_vma = a;
+	avc_link(v, a);
+	a->num_active_vmas++;
+	emit_vma(s, EV_ANON_VMA_PREPARE, cur, v, NULL);
+}
+
+/* anon_vma_fork(child, pvma) run by cur (the parent), reuse as the kernel
+ * would. The child VMA copies pvma's range into the child's mm. */
+static inline struct kvma sim_fork_vma(struct sim *s, const struct proc *cur,
+				       const struct proc *child, const struct kvma *pvma)
+{
+	struct kvma v = *pvma;
+	struct kav *a;
+
+	v.ptr = sim_ptr(s);
+	v.mm = child->mm;
+	v.anon_vma = NULL;
+	v.n = 0;
+	for (int k = 0; k < pvma->n; k++) {
+		a = pvma->chain[k];
+		avc_link(&v, a);
+		if (!v.anon_vma && a->num_children < 2 && a->num_active_vmas == 0)
+			v.anon_vma = a;
+	}
+	if (v.anon_vma) {
+		v.anon_vma->num_active_vmas++;
+	} else {
+		a = kav_alloc(s);
+		a->root = pvma->anon_vma->root;
+		a->parent = pvma->anon_vma;
+		a->root->refcount++;
+		a->num_active_vmas++;
+		a->parent->num_children++;
+		v.anon_vma = a;
+		avc_link(&v, a);
+	}
+	emit_vma(s, EV_ANON_VMA_FORK, cur, &v, pvma);
+	return v;
+}
+
+static inline void sim_put(struct sim *s, const struct proc *cur, struct kav *a)
+{
+	struct put_event e = {};
+
+	if (--a->refcount)
+		return;
+	sim_hdr(s, &e.hdr, EV_PUT_ANON_VMA, sizeof(e), cur);
+	snap(a, &e.av);
+	if (a->root != a)
+		snap(a->root, &e.root);
+	sim_emit(s, &e.hdr);
+	a->freed = true;
+	if (a->root != a && --a->root->refcount == 0)
+		a->root->freed = true;
+}
+
+/* unlink_anon_vmas: the event reads the state before. */
+static inline void sim_unlink(struct sim *s, const struct proc *cur, struct kvma *v)
+{
+	struct kav *emptied[MAX_CHAIN];
+	int ne = 0;
+
+	emit_vma(s, EV_UNLINK_ANON_VMAS, cur, v, NULL);
+	for (int k = v->n - 1; k >= 0; k--) {
+		struct kav *a = v->chain[k];
+
+		if (--a->nr_avcs == 0) {
+			a->parent->num_children--;
+			emptied[ne++] = a;
+		}
+	}
+	if (v->anon_vma)
+		v->anon_vma->num_active_vmas--;
+	v->anon_vma = NULL;
+	v->n = 0;
+	for (int k = 0; k < ne; k++)
+		sim_put(s, cur, emptied[k]);
+}
+
+static inline void sim_task(struct sim *s, uint32_t type, const struct proc *cur,
+			    const struct proc *child)
+{
+	struct task_event e = {};
+
+	sim_hdr(s, &e.hdr, type, sizeof(e), cur);
+	e.child_pid = child->pid;
+	e.child_mm = type == EV_FORK ? child->mm : 0;
+	strcpy(e.child_comm, "story");
+	sim_emit(s, &e.hdr);
+}
+
+/* The first seed's story, up to the point where all four hold the mapping. */
+struct story {
+	struct proc P, C1, C2, GC;
+	struct kvma p, c1, c2, gc;
+};
+
+static inline void story_fork(struct sim *s, struct story *st)
+{
+	st->P = (struct proc){ 100, 0xffff888001000000ULL };
+	st->C1 = (struct proc){ 101, 0xffff888001100000ULL };
+	st->C2 = (struct proc){ 102, 0xffff888001200000ULL };
+	st->GC = (struct proc){ 103, 0xffff888001300000ULL };
+	collector_add_process(s->c, st->P.pid);
+	st->p = sim_vma(s, &st->P, 0x7f0000000000ULL, 16);
+	sim_prepare(s, &st->P, &st->p);
+	st->c1 = sim_fork_vma(s, &st->P, &st->C1, &st->p);
+	sim_task(s, EV_FORK, &st->P, &st->C1);
+	st->c2 = sim_fork_vma(s, &st->P, &st->C2, &st->p);
+	sim_task(s, EV_FORK, &st->P, &st->C2);
+	st->gc = sim_fork_vma(s, &st->C2, &st->GC, &st->c2);
+	sim_task(s, EV_FORK, &st->C2, &st->GC);
+}
+
+/* ... and the exits, youngest first. */
+static inline void story_exit(struct sim *s, struct story *st)
+{
+	sim_unlink(s, &st->GC, &st->gc);
+	sim_task(s, EV_EXIT, &st->GC, &st->GC);
+	sim_unlink(s, &st->C2, &st->c2);
+	sim_task(s, EV_EXIT, &st->C2, &st->C2);
+	sim_unlink(s, &st->C1, &st->c1);
+	sim_task(s, EV_EXIT, &st->C1, &st->C1);
+	sim_unlink(s, &st->P, &st->p);
+	sim_task(s, EV_EXIT, &st->P, &st->P);
+}
+
+#endif

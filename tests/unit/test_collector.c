@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The collector fed synthetic streams: the seeds' story must rebuild to the
+ * seed's diagram, and each checked invariant must catch a stream that
+ * breaks it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "unit.h"
+#include "stream.h"
+#include "report.h"
+
+static struct collector col;
+static struct sim sim;
+
+static void setup(void)
+{
+	collector_free(&col);
+	if (collector_init(&col))
+		abort();
+	sim_init(&sim, &col);
+}
+
+static uint32_t node(uint64_t ptr)
+{
+	for (uint32_t i = 0; i < col.nr_av; i++)
+		if (col.av[i].ptr == ptr)
+			return i;
+	return NONE;
+}
+
+static int count_viol(int inv)
+{
+	int n = 0;
+
+	for (size_t k = 0; k < col.nr_viol; k++)
+		n += col.viol[k].invariant == inv;
+	return n;
+}
+
+static void dump_viol(void)
+{
+	for (size_t k = 0; k < col.nr_viol; k++)
+		printf("  # violation %d: %s\n", col.viol[k].invariant, col.viol[k].msg);
+}
+
+/* The seed's diagram, built by the kernel model, rebuilt by the collector. */
+static void test_seed_story_tree(void)
+{
+	struct story st;
+	uint32_t p, c1, c2, gc;
+
+	setup();
+	story_fork(&sim, &st);
+	p = node(st.p.anon_vma->ptr);
+	c1 = node(st.c1.anon_vma->ptr);
+	c2 = node(st.c2.anon_vma->ptr);
+	gc = node(st.gc.anon_vma->ptr);
+	EXPECT(p != NONE && c1 != NONE && c2 != NONE && gc != NONE, "all four seen");
+	EXPECT_EQ(col.nr_av, 4);
+
+	/* While all four hold the mapping. */
+	EXPECT_EQ(col.av[p].root, p);
+	EXPECT_EQ(col.av[p].parent, p);
+	EXPECT_EQ(anon_vma_derived(&col, p).num_children, 3);
+	EXPECT_EQ(col.av[c1].root, p);
+	EXPECT_EQ(col.av[c1].parent, p);
+	EXPECT_EQ(col.av[c2].parent, p);
+	EXPECT_EQ(anon_vma_derived(&col, c2).num_children, 1);
+	EXPECT_EQ(col.av[gc].parent, c2);
+	EXPECT_EQ(col.av[gc].root, p);
+	for (uint32_t i = 0; i < 4; i++)
+		EXPECT_EQ(anon_vma_derived(&col, i).num_active_vmas, 1);
+	/* The kernel model's counters, as read at the hooks, agree. */
+	EXPECT_EQ(col.av[p].kernel.num_children, 3);
+	EXPECT_EQ(col.av[c2].kernel.num_children, 1);
+
+	/* Who each serves: the child, not the parent that ran the fork. */
+	EXPECT_EQ(anon_vma_owner(&col, p)->pid, 100);
+	EXPECT_EQ(anon_vma_owner(&col, c1)->pid, 101);
+	EXPECT_EQ(anon_vma_owner(&col, c2)->pid, 102);
+	EXPECT_EQ(anon_vma_owner(&col, gc)->pid, 103);
+
+	story_exit(&sim, &st);
+	collector_finish(&col);
+	EXPECT_EQ(col.nr_viol, 0);
+	dump_viol();
+	EXPECT_EQ(col.av[p].kernel_max.num_children, 3);
+	EXPECT_EQ(col.av[p].derived_max.num_children, 3);
+	EXPECT_EQ(col.av[c1].derived_max.num_children, 0);
+	EXPECT_EQ(col.av[c2].derived_max.num_children, 1);
+	EXPECT_EQ(col.av[c2].kernel_max.num_children, 1);
+	EXPECT_EQ(col.av[gc].derived_max.num_children, 0);
+	for (uint32_t i = 0; i < 4; i++) {
+		EXPECT(col.av[i].freed, "anon_vma %u freed", av_id(i));
+		EXPECT_EQ(col.av[i].derived_max.num_active_vmas, 1);
+		EXPECT_EQ(col.av[i].kernel_max.num_active_vmas, 1);
+	}
+	EXPECT(collector_all_exited(&col), "all four exited");
+}
+
+/* Invariant 1: a child whose root is not its parent's root. */
+static void tamper_root(struct sim *s, struct event_hdr *h)
+{
+	struct vma_event *e = (void *)h;
+
+	(void)s;
+	e->av.root = e->av.parent;	/* GC claims C2 as its root */
+}
+
+static void test_inv1_root_differs_from_parents(void)
+{
+	struct story st;
+
+	setup();
+	story_fork(&sim, &st);
+	/* One more grandchild, whose fork event lies about its root. */
+	struct proc gc2 = { 104, 0xffff888001400000ULL };
+
+	sim.tamper = tamper_root;
+	sim.tamper_type = EV_ANON_VMA_FORK;
+	sim_fork_vma(&sim, &st.C2, &gc2, &st.c2);
+	collector_finish(&col);
+	EXPECT(count_viol(INV_ROOT) >= 1, "root/parent violation reported");
+}
+
+/* Invariant 1: a root whose parent is another anon_vma. */
+static void tamper_root_parent(struct sim *s, struct event_hdr *h)
+{
+	struct vma_event *e = (void *)h;
+
+	(void)s;
+	e->av.parent = 0xffff888000fff000ULL;
+}
+
+static void test_inv1_root_parent_not_self(void)
+{
+	struct proc P = { 100, 0xffff888001000000ULL };
+	struct kvma v;
+
+	setup();
+	collector_add_process(&col, P.pid);
+	v = sim_vma(&sim, &P, 0x7f0000000000ULL, 4);
+	sim.tamper = tamper_root_parent;
+	sim_prepare(&sim, &P, &v);
+	collector_finish(&col);
+	EXPECT(count_viol(INV_ROOT) >= 1, "root with a foreign parent reported");
+}
+
+/* Invariant 2: the kernel's num_children does not count a new child (the
+ * 2022 double-reuse bug looked like this). */
+static void tamper_num_children(struct sim *s, struct event_hdr *h)
+{
+	struct vma_event *e = (void *)h;
+
+	(void)s;
+	e->parent.num_children--;
+}
+
+static void test_inv2_num_children(void)
+{
+	struct story st;
+
+	setup();
+	sim.tamper = tamper_num_children;
+	sim.tamper_type = EV_ANON_VMA_FORK;
+	story_fork(&sim, &st);
+	EXPECT_EQ(count_viol(INV_NUM_CHILDREN), 1);
+	EXPECT_EQ(count_viol(INV_NUM_ACTIVE_VMAS), 0);
+}
+
+/* The self link: a root that loses its own VMA gives its count back. */
+static void test_inv2_self_link_given_back(void)
+{
+	struct story st;
+	uint32_t p;
+
+	setup();
+	story_fork(&sim, &st);
+	p = node(st.p.anon_vma->ptr);
+	sim_unlink(&sim, &st.P, &st.p);	/* P unmaps; children keep the tree */
+	EXPECT_EQ(anon_vma_derived(&col, p).num_children, 3);	/* tree non-empty */
+	EXPECT_EQ(anon_vma_derived(&col, p).num_active_vmas, 0);
+	sim_unlink(&sim, &st.GC, &st.gc);
+	EXPECT_EQ(anon_vma_derived(&col, node(st.c2.anon_vma->ptr)).num_children, 0);
+	EXPECT_EQ(col.nr_viol, 0);
+	dump_viol();
+}
+
+/* Invariant 3. */
+static void tamper_active(struct sim *s, struct event_hdr *h)
+{
+	struct vma_event *e = (void *)h;
+
+	(void)s;
+	e->av.num_active_vmas = 2;
+}
+
+static void test_inv3_num_active_vmas(void)
+{
+	struct story st;
+
+	setup();
+	sim.tamper = tamper_active;
+	sim.tamper_type = EV_ANON_VMA_PREPARE;
+	story_fork(&sim, &st);
+	EXPECT_EQ(count_viol(INV_NUM_ACTIVE_VMAS), 1);
+}
+
+/* Invariant 4: a VMA whose chain lacks its own anon_vma... */
+static void tamper_drop_own_avc(struct sim *s, struct event_hdr *h)
+{
+	struct vma_event *e = (void *)h;
+
+	(void)s;
+	/* The newest AVC (the VMA's own) comes first: drop it. */
+	memmove(&e->chain[0], &e->chain[1], (e->nr_chain - 1) * sizeof(e->chain[0]));
+	e->nr_chain--;
+}
+
+static void test_inv4_vma_without_own_avc(void)
+{
+	struct story st;
+
+	setup();
+	sim.tamper = tamper_drop_own_avc;
+	sim.tamper_type = EV_ANON_VMA_FORK;
+	story_fork(&sim, &st);
+	EXPECT(count_viol(INV_VMA_AVC) >= 1, "missing own AVC reported");
+}
+
+/* ...and a child VMA missing an AVC its parent VMA had. */
+static void tamper_drop_root_avc(struct sim *s, struct event_hdr *h)
+{
+	struct vma_event *e = (void *)h;
+
+	(void)s;
+	e->nr_chain--;	/* the oldest, the root's, is last */
+}
+
+static void test_inv4_fork_misses_parent_avc(void)
+{
+	struct story st;
+
+	setup();
+	sim.tamper = tamper_drop_root_avc;
+	sim.tamper_type = EV_ANON_VMA_FORK;
+	story_fork(&sim, &st);
+	EXPECT(count_viol(INV_VMA_AVC) >= 1, "child without the parent's AVC reported");
+}
+
+/* Invariant 6: a stream in which GC's anon_vma is never freed. */
+static void drop_event(struct sim *s, struct event_hdr *h)
+{
+	(void)s;
+	h->size = 0;	/* malformed: the collector never applies it */
+}
+
+static void test_inv6_leak(void)
+{
+	struct story st;
+	uint64_t gc;
+
+	setup();
+	story_fork(&sim, &st);
+	gc = st.gc.anon_vma->ptr;
+	sim.tamper = drop_event;
+	sim.tamper_type = EV_PUT_ANON_VMA;
+	story_exit(&sim, &st);
+	collector_finish(&col);
+	EXPECT_EQ(count_viol(INV_FREED), 1);
+	EXPECT(!col.av[node(gc)].freed, "GC's anon_vma not freed");
+}
+
+/* Invariant 6 is not judged while a traced process lives. */
+static void test_inv6_not_while_alive(void)
+{
+	struct story st;
+
+	setup();
+	story_fork(&sim, &st);
+	collector_finish(&col);
+	EXPECT_EQ(count_viol(INV_FREED), 0);
+}
+
+/* Invariant 7: P -> C -> G; C exits; G forks G2, and the kernel reuses C's
+ * anon_vma (no VMA, one child). */
+static void reuse_story(struct sim *s, struct kvma *g2_out, struct kav **c_av)
+{
+	struct proc P = { 100, 0xffff888001000000ULL }, C = { 101, 0xffff888001100000ULL };
+	struct proc G = { 102, 0xffff888001200000ULL }, G2 = { 103, 0xffff888001300000ULL };
+	struct kvma p, c, g;
+
+	collector_add_process(s->c, P.pid);
+	p = sim_vma(s, &P, 0x7f0000000000ULL, 4);
+	sim_prepare(s, &P, &p);
+	c = sim_fork_vma(s, &P, &C, &p);
+	sim_task(s, EV_FORK, &P, &C);
+	g = sim_fork_vma(s, &C, &G, &c);
+	sim_task(s, EV_FORK, &C, &G);
+	*c_av = c.anon_vma;
+	sim_unlink(s, &C, &c);
+	sim_task(s, EV_EXIT, &C, &C);
+	*g2_out = sim_fork_vma(s, &G, &G2, &g);
+	sim_task(s, EV_FORK, &G, &G2);
+}
+
+static void test_inv7_reuse_allowed(void)
+{
+	struct kav *c_av;
+	struct kvma g2;
+	uint32_t i;
+
+	setup();
+	reuse_story(&sim, &g2, &c_av);
+	EXPECT(g2.anon_vma == c_av, "the model reused C's anon_vma");
+	i = node(c_av->ptr);
+	EXPECT_EQ(col.av[i].reused, 1);
+	EXPECT_EQ(anon_vma_derived(&col, i).num_active_vmas, 1);
+	EXPECT_EQ(col.nr_viol, 0);
+	dump_viol();
+}
+
+/* A fork that "reuses" C2's anon_vma while C2's VMA still uses it. */
+static void tamper_bad_reuse(struct sim *s, struct event_hdr *h)
+{
+	struct vma_event *e = (void *)h;
+	struct kav *c2 = &s->av[2];	/* P, C1, C2 in that order */
+
+	e->av.anon_vma = c2->ptr;
+	e->chain[0] = c2->ptr;
+	e->av.parent = c2->parent->ptr;
+}
+
+static void test_inv7_reuse_forbidden(void)
+{
+	struct story st;
+	struct proc gc2 = { 104, 0xffff888001400000ULL };
+
+	setup();
+	story_fork(&sim, &st);
+	sim.tamper = tamper_bad_reuse;
+	sim.tamper_type = EV_ANON_VMA_FORK;
+	sim_fork_vma(&sim, &st.C2, &gc2, &st.c2);
+	EXPECT_EQ(count_viol(INV_REUSE), 1);
+}
+
+/* Lost events: checks say so rather than report false violations. */
+static void test_lost_events_suppress_checks(void)
+{
+	struct story st;
+
+	setup();
+	story_fork(&sim, &st);
+	sim.tamper = drop_event;
+	sim.tamper_type = EV_PUT_ANON_VMA;
+	collector_lost(&col, 1);
+	story_exit(&sim, &st);
+	collector_finish(&col);
+	EXPECT_EQ(col.nr_viol, 0);
+	EXPECT_EQ(col.lost, 1);
+}
+
+/* A freed anon_vma's address reused by the slab is a new object. */
+static void test_slab_reuse_new_id(void)
+{
+	struct story st;
+	struct proc Q = { 200, 0xffff888002000000ULL };
+	struct kvma q;
+	uint64_t old;
+
+	setup();
+	story_fork(&sim, &st);
+	old = st.gc.anon_vma->ptr;
+	story_exit(&sim, &st);
+	collector_add_process(&col, Q.pid);
+	sim.next_ptr = old - 0x100;	/* the next allocation lands on it */
+	q = sim_vma(&sim, &Q, 0x7f1000000000ULL, 4);
+	sim.next_ptr = old - 0x100;
+	sim_prepare(&sim, &Q, &q);
+	EXPECT_EQ(col.nr_av, 5);
+	EXPECT(col.av[3].freed, "the old object stays freed");
+	EXPECT(!col.av[4].freed && col.av[4].ptr == old, "a new node for the address");
+	EXPECT_EQ(anon_vma_owner(&col, 4)->pid, 200);
+}
+
+/* Garbage in: counted, never applied, never a crash. */
+static void test_malformed_input(void)
+{
+	unsigned char buf[sizeof(struct vma_event)];
+	struct vma_event *e = (void *)buf;
+
+	setup();
+	memset(buf, 0xff, sizeof(buf));
+	EXPECT_EQ(collector_feed(&col, buf, 3), -1);
+	EXPECT_EQ(collector_feed(&col, buf, sizeof(buf)), -1);	/* type 0xffffffff */
+	memset(buf, 0, sizeof(buf));
+	e->hdr.type = EV_ANON_VMA_FORK;
+	e->hdr.size = sizeof(*e);
+	e->nr_chain = MAX_CHAIN + 1;
+	EXPECT_EQ(collector_feed(&col, buf, sizeof(buf)), -1);
+	e->nr_chain = 0;
+	e->hdr.size = sizeof(struct put_event);
+	EXPECT_EQ(collector_feed(&col, buf, sizeof(buf)), -1);
+	EXPECT_EQ(col.malformed, 4);
+	EXPECT_EQ(col.events, 0);
+}
+
+/* The JSON a parser relies on: one anon_vma line each, then the summary. */
+static void test_json_schema(void)
+{
+	struct report_opts ro = { .json = true, .check = true };
+	struct story st;
+	char *buf = NULL;
+	size_t len = 0;
+
+	setup();
+	story_fork(&sim, &st);
+	story_exit(&sim, &st);
+	collector_finish(&col);
+	ro.out = open_memstream(&buf, &len);
+	report_final(&col, &ro);
+	fclose(ro.out);
+	EXPECT(strstr(buf, "{\"type\":\"anon_vma\",\"id\":1,\"root\":1,\"parent\":1,"
+		       "\"num_children\":0,\"num_active_vmas\":0,"
+		       "\"max_num_children\":3,\"max_num_active_vmas\":1,") != NULL,
+	       "P's line: %s", buf);
+	EXPECT(strstr(buf, "\"id\":4,\"root\":1,\"parent\":3,") != NULL, "GC's line");
+	EXPECT(strstr(buf, "\"freed\":true") != NULL, "freed");
+	EXPECT(strstr(buf, "\"pid\":103,\"comm\":\"story\"}") != NULL, "GC's owner");
+	EXPECT(strstr(buf, "{\"type\":\"summary\",\"events\":") != NULL, "summary");
+	EXPECT(strstr(buf, "\"lost\":0,\"violations\":0,") != NULL, "no violations");
+	free(buf);
+}
+
+int main(void)
+{
+	int failures = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	RUN(test_seed_story_tree);
+	RUN(test_inv1_root_differs_from_parents);
+	RUN(test_inv1_root_parent_not_self);
+	RUN(test_inv2_num_children);
+	RUN(test_inv2_self_link_given_back);
+	RUN(test_inv3_num_active_vmas);
+	RUN(test_inv4_vma_without_own_avc);
+	RUN(test_inv4_fork_misses_parent_avc);
+	RUN(test_inv6_leak);
+	RUN(test_inv6_not_while_alive);
+	RUN(test_inv7_reuse_allowed);
+	RUN(test_inv7_reuse_forbidden);
+	RUN(test_lost_events_suppress_checks);
+	RUN(test_slab_reuse_new_id);
+	RUN(test_malformed_input);
+	RUN(test_json_schema);
+	collector_free(&col);
+	return failures ? 1 : 0;
+}
