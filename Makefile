@@ -20,7 +20,7 @@ UNIT_TESTS  := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/tes
 
 # Debian packages the build and the tests need; installed when missing.
 DEB_PKGS    := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
-               qemu-system-x86 busybox-static cpio jq zstd xz-utils
+               qemu-system-x86 busybox-static cpio jq zstd xz-utils file
 
 .PHONY: all deps test unit-test vm-test demo clean
 all: deps rmaptrace workloads
@@ -60,7 +60,7 @@ vm-test: all
 	@tests/run-vm $(KERNEL)
 
 # Unit tests on the host, then the VM tests on the default kernel.
-test: all
+test: all $(UNIT_TESTS)
 	@tests/run-all $(KERNEL)
 
 # Boot the default kernel and trace the seeds' story.
