@@ -19,11 +19,26 @@ struct {
 	__type(value, struct walk_start);
 } walks SEC(".maps");
 
-/* struct page and struct folio share mapping and index, so one reader
- * serves both the folio (6.x) and the page (5.10) signature. */
-static __always_inline __u64 page_anon_vma(struct page *page)
+/* rmap_walk_anon takes a folio (5.16+) or a page (before). The two share
+ * mapping and index, but newer kernels dropped page->index: read through
+ * whichever type the running kernel's BTF has. */
+static __always_inline __u64 folio_mapping(void *p)
 {
-	__u64 mapping = (__u64)BPF_CORE_READ(page, mapping);
+	if (bpf_core_type_exists(struct folio))
+		return (__u64)BPF_CORE_READ((struct folio *)p, mapping);
+	return (__u64)BPF_CORE_READ((struct page *)p, mapping);
+}
+
+static __always_inline __u64 folio_index(void *p)
+{
+	if (bpf_core_type_exists(struct folio))
+		return BPF_CORE_READ((struct folio *)p, index);
+	return BPF_CORE_READ((struct page *)p, index);
+}
+
+static __always_inline __u64 folio_anon_vma(void *folio)
+{
+	__u64 mapping = folio_mapping(folio);
 
 	if (!(mapping & PAGE_MAPPING_ANON_BIT))
 		return 0;
@@ -31,9 +46,9 @@ static __always_inline __u64 page_anon_vma(struct page *page)
 }
 
 SEC("fentry/rmap_walk_anon")
-int BPF_PROG(fentry_rmap_walk_anon, struct page *page)
+int BPF_PROG(fentry_rmap_walk_anon, void *folio)
 {
-	struct walk_start w = { .anon_vma = page_anon_vma(page) };
+	struct walk_start w = { .anon_vma = folio_anon_vma(folio) };
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
 	if (!anon_vma_traced(w.anon_vma))
@@ -44,7 +59,7 @@ int BPF_PROG(fentry_rmap_walk_anon, struct page *page)
 }
 
 SEC("fexit/rmap_walk_anon")
-int BPF_PROG(fexit_rmap_walk_anon, struct page *page,
+int BPF_PROG(fexit_rmap_walk_anon, void *folio,
 	     struct rmap_walk_control *rwc)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -58,7 +73,7 @@ int BPF_PROG(fexit_rmap_walk_anon, struct page *page,
 		__builtin_memset(e, 0, sizeof(*e));
 		fill_hdr(&e->hdr, EV_RMAP_WALK, sizeof(*e));
 		e->anon_vma = w->anon_vma;
-		e->pgoff = BPF_CORE_READ(page, index);
+		e->pgoff = folio_index(folio);
 		e->nr_pages = 1;
 		e->rmap_one = (__u64)BPF_CORE_READ(rwc, rmap_one);
 		e->duration_ns = bpf_ktime_get_ns() - w->ts;
