@@ -261,6 +261,11 @@ int main(int argc, char **argv)
 		}
 		close(err_fd);
 	}
+	if (env.cmd)
+		fprintf(stderr, "rmaptrace: tracing %s (pid %d)... Ctrl-C to stop\n",
+			env.cmd[0], child);
+	else
+		fprintf(stderr, "rmaptrace: tracing pid %d... Ctrl-C to stop\n", env.pid);
 	if (!env.json && !env.quiet)
 		printf("%-10s %7s %-16s %-17s %s\n", "TIME(s)", "PID", "COMM",
 		       "EVENT", "DETAILS");
@@ -273,6 +278,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "rmaptrace: ring buffer: %s\n", strerror(-n));
 			break;
 		}
+		if (n > 0)
+			fflush(stdout);	/* live lines reach a pipe or file now */
 		if (deadline && now() >= deadline)
 			break;
 		if (child && waitpid(child, &status, WNOHANG) == child) {

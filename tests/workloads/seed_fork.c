@@ -4,7 +4,12 @@
  * C2; C2 forks GC; all four hold the mapping at once, then exit youngest
  * first. Prints one line naming the pids and the mapping's address so a
  * test can find the anon_vmas that belong to it.
+ *
+ *   seed_fork [--wait] [--hold SECONDS]
+ *   --wait   wait for SIGUSR1 before anything (a tracer attaches meanwhile)
+ *   --hold   all four hold the mapping this long before exiting
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +18,8 @@
 #include <sys/wait.h>
 
 #define PAGES 16
+
+static unsigned int hold_seconds;
 
 static void die(const char *what)
 {
@@ -65,13 +72,30 @@ static void c2(int ready_fd, int go_fd)
 		_exit(1);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	long psz = sysconf(_SC_PAGESIZE);
 	int ready[2], go1[2], go2[2];
 	pid_t c1, c2p;
 	char *p, c;
 
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--wait")) {
+			sigset_t set;
+			int sig;
+
+			sigemptyset(&set);
+			sigaddset(&set, SIGUSR1);
+			sigprocmask(SIG_BLOCK, &set, NULL);
+			fprintf(stderr, "seed_fork: waiting for SIGUSR1, pid %d\n", getpid());
+			sigwait(&set, &sig);
+		} else if (!strcmp(argv[i], "--hold") && i + 1 < argc) {
+			hold_seconds = atoi(argv[++i]);
+		} else {
+			fprintf(stderr, "usage: seed_fork [--wait] [--hold SECONDS]\n");
+			return 2;
+		}
+	}
 	p = mmap(NULL, PAGES * psz, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
@@ -89,6 +113,7 @@ int main(void)
 		if (read(ready[0], &c, 1) != 1)
 			die("read");
 	fprintf(stderr, "seed_fork: all four hold the mapping\n");
+	sleep(hold_seconds);
 
 	/* Youngest first: GC (inside C2), then C2, then C1. */
 	if (write(go2[1], "g", 1) != 1 || waitpid(c2p, NULL, 0) != c2p)

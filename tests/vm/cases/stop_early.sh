@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Ctrl-C and -d: tracing stops, nothing already traced is lost, and the tree
+# shows the four anon_vmas live with their counters as they stand.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+out=$(vm_run -- sh "$vm_dir/cases/stop_early.guest.sh" 2>&1)
+grep -q '^sigint_rc=0$' <<<"$out" || fail "rmaptrace did not exit 0 on SIGINT" "$out"
+check_seed_tree "$(sed -n 's/^int: //p' <<<"$out")" live
+took=$(grep -oE 'duration_rc=0 took=[0-9]+' <<<"$out" | grep -oE '[0-9]+$')
+[[ -n $took ]] || fail "rmaptrace -d 2 did not exit 0" "$out"
+((took >= 2 && took <= 6)) || errors+=("-d 2 stopped after ${took}s")
+grep -q '^d: .*events, 0 lost' <<<"$out" || errors+=("-d 2 printed no summary")
+finish
