@@ -141,8 +141,9 @@ int BPF_PROG(fexit_anon_vma_clone3, struct vm_area_struct *dst,
 	return on_anon_vma_clone(dst, src, ret);
 }
 
-SEC("fentry/unlink_anon_vmas")
-int BPF_PROG(fentry_unlink_anon_vmas, struct vm_area_struct *vma)
+/* VMA teardown may run outside the process (the last mmput): traced by
+ * the task or by the anon_vma. */
+static __always_inline int on_unlink_anon_vmas(struct vm_area_struct *vma)
 {
 	__u64 av = (__u64)BPF_CORE_READ(vma, anon_vma);
 
@@ -151,10 +152,15 @@ int BPF_PROG(fentry_unlink_anon_vmas, struct vm_area_struct *vma)
 	return emit_vma_event(EV_UNLINK_ANON_VMAS, 0, vma, NULL);
 }
 
+SEC("fentry/unlink_anon_vmas")
+int BPF_PROG(fentry_unlink_anon_vmas, struct vm_area_struct *vma)
+{
+	return on_unlink_anon_vmas(vma);
+}
+
 /* The last reference: anon_vma is freed, and with it its root when this
  * held the root's last reference (anon_vma_free(root) runs inline). */
-SEC("fentry/__put_anon_vma")
-int BPF_PROG(fentry_put_anon_vma, struct anon_vma *anon_vma)
+static __always_inline int on_put_anon_vma(struct anon_vma *anon_vma)
 {
 	__u64 av = (__u64)anon_vma;
 	struct anon_vma *root;
@@ -182,4 +188,80 @@ int BPF_PROG(fentry_put_anon_vma, struct anon_vma *anon_vma)
 	}
 	bpf_ringbuf_submit(e, 0);
 	return 0;
+}
+
+SEC("fentry/__put_anon_vma")
+int BPF_PROG(fentry_put_anon_vma, struct anon_vma *anon_vma)
+{
+	return on_put_anon_vma(anon_vma);
+}
+
+/* kprobe mode, for kernels or builds where fentry/fexit cannot attach. */
+
+SEC("kprobe/__anon_vma_prepare")
+int BPF_KPROBE(kprobe_anon_vma_prepare, struct vm_area_struct *vma)
+{
+	if (current_traced())
+		stash_put(STASH_PREPARE, (__u64)vma, 0);
+	return 0;
+}
+
+SEC("kretprobe/__anon_vma_prepare")
+int BPF_KRETPROBE(kretprobe_anon_vma_prepare, int ret)
+{
+	struct stash_args a;
+
+	if (!stash_take(STASH_PREPARE, &a))
+		return 0;
+	return emit_vma_event(EV_ANON_VMA_PREPARE, ret, (void *)a.a0, NULL);
+}
+
+SEC("kprobe/anon_vma_fork")
+int BPF_KPROBE(kprobe_anon_vma_fork, struct vm_area_struct *vma,
+	       struct vm_area_struct *pvma)
+{
+	if (current_traced())
+		stash_put(STASH_FORK, (__u64)vma, (__u64)pvma);
+	return 0;
+}
+
+SEC("kretprobe/anon_vma_fork")
+int BPF_KRETPROBE(kretprobe_anon_vma_fork, int ret)
+{
+	struct stash_args a;
+
+	if (!stash_take(STASH_FORK, &a))
+		return 0;
+	return emit_vma_event(EV_ANON_VMA_FORK, ret, (void *)a.a0, (void *)a.a1);
+}
+
+SEC("kprobe/anon_vma_clone")
+int BPF_KPROBE(kprobe_anon_vma_clone, struct vm_area_struct *dst,
+	       struct vm_area_struct *src)
+{
+	if (current_traced())
+		stash_put(STASH_CLONE, (__u64)dst, (__u64)src);
+	return 0;
+}
+
+SEC("kretprobe/anon_vma_clone")
+int BPF_KRETPROBE(kretprobe_anon_vma_clone, int ret)
+{
+	struct stash_args a;
+
+	if (!stash_take(STASH_CLONE, &a))
+		return 0;
+	return on_anon_vma_clone((void *)a.a0, (void *)a.a1, ret);
+}
+
+SEC("kprobe/unlink_anon_vmas")
+int BPF_KPROBE(kprobe_unlink_anon_vmas, struct vm_area_struct *vma)
+{
+	return on_unlink_anon_vmas(vma);
+}
+
+SEC("kprobe/__put_anon_vma")
+int BPF_KPROBE(kprobe_put_anon_vma, struct anon_vma *anon_vma)
+{
+	return on_put_anon_vma(anon_vma);
 }

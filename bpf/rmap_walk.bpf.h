@@ -1,22 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * rmap walks: from a folio through its anon_vma's interval tree to every
- * VMA that maps it.
+ * VMA that maps it, and the callback run on each.
  */
 
-#define PAGE_MAPPING_ANON_BIT	1UL
+/* folio->mapping of an anonymous folio: the anon_vma with bit 0 set. KSM
+ * folios set bit 1 too; their stable node is no anon_vma. */
+#define PAGE_MAPPING_FLAGS	3UL
+#define PAGE_MAPPING_ANON	1UL
 
-struct walk_start {
+struct walk {
 	__u64 ts;
 	__u64 anon_vma;
+	__u32 nr_visits;
+	__u32 stopped_early;
 };
 
-/* tid -> walk in progress; a walk does not nest within one task. */
+/* tid -> walk in progress; walks do not nest within a task. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u32);
-	__type(value, struct walk_start);
+	__type(value, struct walk);
 } walks SEC(".maps");
 
 /* rmap_walk_anon takes a folio (5.16+) or a page (before). The two share
@@ -36,34 +41,45 @@ static __always_inline __u64 folio_index(void *p)
 	return BPF_CORE_READ((struct page *)p, index);
 }
 
+static __always_inline __u64 folio_nr_pages(void *p)
+{
+	struct folio *f = p;
+
+	if (!bpf_core_type_exists(struct folio))
+		return 1;
+	if (!(BPF_CORE_READ(f, flags) & (1UL << bpf_core_enum_value(enum pageflags, PG_head))))
+		return 1;
+	if (bpf_core_field_exists(f->_folio_nr_pages))
+		return BPF_CORE_READ(f, _folio_nr_pages);
+	return 1UL << (BPF_CORE_READ(f, _flags_1) & 0xff);
+}
+
 static __always_inline __u64 folio_anon_vma(void *folio)
 {
 	__u64 mapping = folio_mapping(folio);
 
-	if (!(mapping & PAGE_MAPPING_ANON_BIT))
+	if ((mapping & PAGE_MAPPING_FLAGS) != PAGE_MAPPING_ANON)
 		return 0;
-	return mapping & ~3UL;
+	return mapping & ~PAGE_MAPPING_FLAGS;
 }
 
-SEC("fentry/rmap_walk_anon")
-int BPF_PROG(fentry_rmap_walk_anon, void *folio)
+/* Returns 1 when the walk is on a traced hierarchy. */
+static __always_inline int walk_begin(void *folio)
 {
-	struct walk_start w = { .anon_vma = folio_anon_vma(folio) };
+	struct walk w = { .anon_vma = folio_anon_vma(folio) };
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
 	if (!anon_vma_traced(w.anon_vma))
 		return 0;
 	w.ts = bpf_ktime_get_ns();
 	bpf_map_update_elem(&walks, &tid, &w, BPF_ANY);
-	return 0;
+	return 1;
 }
 
-SEC("fexit/rmap_walk_anon")
-int BPF_PROG(fexit_rmap_walk_anon, void *folio,
-	     struct rmap_walk_control *rwc)
+static __always_inline int walk_end(void *folio, struct rmap_walk_control *rwc)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct walk_start *w = bpf_map_lookup_elem(&walks, &tid);
+	struct walk *w = bpf_map_lookup_elem(&walks, &tid);
 	struct walk_event *e;
 
 	if (!w)
@@ -74,9 +90,11 @@ int BPF_PROG(fexit_rmap_walk_anon, void *folio,
 		fill_hdr(&e->hdr, EV_RMAP_WALK, sizeof(*e));
 		e->anon_vma = w->anon_vma;
 		e->pgoff = folio_index(folio);
-		e->nr_pages = 1;
+		e->nr_pages = folio_nr_pages(folio);
 		e->rmap_one = (__u64)BPF_CORE_READ(rwc, rmap_one);
 		e->duration_ns = bpf_ktime_get_ns() - w->ts;
+		e->nr_visits = w->nr_visits;
+		e->stopped_early = w->stopped_early;
 		bpf_ringbuf_submit(e, 0);
 	} else {
 		count_lost();
@@ -84,3 +102,126 @@ int BPF_PROG(fexit_rmap_walk_anon, void *folio,
 	bpf_map_delete_elem(&walks, &tid);
 	return 0;
 }
+
+static __always_inline int walk_visit(__u32 cb, struct vm_area_struct *vma,
+				      __u64 address, __u32 ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct walk *w = bpf_map_lookup_elem(&walks, &tid);
+	struct visit_event *e;
+
+	if (!w)
+		return 0;
+	if (cb < CB_FIRST_INVALID) {
+		w->nr_visits++;
+		if (!ret)
+			w->stopped_early = 1;
+	} else if (!ret) {
+		return 0;	/* invalid_vma said the VMA is fine: no news */
+	}
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_lost();
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_hdr(&e->hdr, EV_RMAP_VISIT, sizeof(*e));
+	read_vma(vma, &e->vma);
+	e->address = address;
+	e->callback = cb;
+	e->ret = ret;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* fentry/fexit on rmap_walk_anon; user space retargets them to rmap_walk
+ * and rmap_walk_locked where rmap_walk_anon was inlined away. */
+SEC("fentry/rmap_walk_anon")
+int BPF_PROG(fentry_rmap_walk_anon, void *folio)
+{
+	walk_begin(folio);
+	return 0;
+}
+
+SEC("fexit/rmap_walk_anon")
+int BPF_PROG(fexit_rmap_walk_anon, void *folio, struct rmap_walk_control *rwc)
+{
+	return walk_end(folio, rwc);
+}
+
+SEC("fentry/rmap_walk_locked")
+int BPF_PROG(fentry_rmap_walk_locked, void *folio)
+{
+	walk_begin(folio);
+	return 0;
+}
+
+SEC("fexit/rmap_walk_locked")
+int BPF_PROG(fexit_rmap_walk_locked, void *folio, struct rmap_walk_control *rwc)
+{
+	return walk_end(folio, rwc);
+}
+
+/*
+ * One program per known callback; user space points each at its function
+ * (bpf_program__set_attach_target) or leaves it unloaded. rmap_one is
+ * (folio, vma, address, arg) -> bool; invalid_vma is (vma, arg) -> bool.
+ */
+#define RMAP_ONE(cb)							\
+SEC("fexit")								\
+int BPF_PROG(fexit_rmap_one_##cb, void *folio, struct vm_area_struct *vma,	\
+	     unsigned long address, void *arg, bool ret)			\
+{									\
+	return walk_visit(cb, vma, address, ret);			\
+}
+RMAP_ONE(CB_TRY_TO_MIGRATE_ONE)
+RMAP_ONE(CB_REMOVE_MIGRATION_PTE)
+RMAP_ONE(CB_TRY_TO_UNMAP_ONE)
+RMAP_ONE(CB_FOLIO_REFERENCED_ONE)
+RMAP_ONE(CB_PAGE_IDLE_CLEAR_PTE_REFS_ONE)
+RMAP_ONE(CB_DAMON_FOLIO_MKOLD_ONE)
+RMAP_ONE(CB_DAMON_FOLIO_YOUNG_ONE)
+RMAP_ONE(CB_PAGE_MKCLEAN_ONE)
+RMAP_ONE(CB_PAGE_MAKE_DEVICE_EXCLUSIVE_ONE)
+
+#define INVALID_VMA(cb)							\
+SEC("fexit")								\
+int BPF_PROG(fexit_invalid_vma_##cb, struct vm_area_struct *vma, void *arg,	\
+	     bool ret)							\
+{									\
+	return walk_visit(cb, vma, 0, ret);				\
+}
+INVALID_VMA(CB_INVALID_MIGRATION_VMA)
+INVALID_VMA(CB_INVALID_FOLIO_REFERENCED_VMA)
+
+/* kprobe mode: the walk's begin and end, and the visits without their
+ * return values. */
+SEC("kprobe/rmap_walk_anon")
+int BPF_KPROBE(kprobe_rmap_walk_anon, void *folio, struct rmap_walk_control *rwc)
+{
+	if (walk_begin(folio))
+		stash_put(STASH_WALK, (__u64)folio, (__u64)rwc);
+	return 0;
+}
+
+SEC("kretprobe/rmap_walk_anon")
+int BPF_KRETPROBE(kretprobe_rmap_walk_anon)
+{
+	struct stash_args a;
+
+	if (!stash_take(STASH_WALK, &a))
+		return 0;
+	return walk_end((void *)a.a0, (void *)a.a1);
+}
+
+#define RMAP_ONE_KPROBE(cb)						\
+SEC("kprobe")								\
+int BPF_KPROBE(kprobe_rmap_one_##cb, void *folio, struct vm_area_struct *vma,	\
+	       unsigned long address)					\
+{									\
+	return walk_visit(cb, vma, address, 1);				\
+}
+RMAP_ONE_KPROBE(CB_TRY_TO_MIGRATE_ONE)
+RMAP_ONE_KPROBE(CB_REMOVE_MIGRATION_PTE)
+RMAP_ONE_KPROBE(CB_TRY_TO_UNMAP_ONE)
+RMAP_ONE_KPROBE(CB_FOLIO_REFERENCED_ONE)

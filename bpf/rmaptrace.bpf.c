@@ -48,6 +48,49 @@ static __always_inline void fill_hdr(struct event_hdr *h, __u32 type,
 	bpf_get_current_comm(&h->comm, sizeof(h->comm));
 }
 
+/*
+ * kprobe mode: a kretprobe sees no arguments, so the kprobe stashes them,
+ * keyed by task and function (anon_vma_fork calls anon_vma_clone).
+ */
+enum stash_func { STASH_PREPARE, STASH_FORK, STASH_CLONE, STASH_WALK };
+
+struct stash_key {
+	__u32 tid;
+	__u32 func;
+};
+
+struct stash_args {
+	__u64 a0, a1;
+	__u64 ts;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct stash_key);
+	__type(value, struct stash_args);
+} stash SEC(".maps");
+
+static __always_inline void stash_put(__u32 func, __u64 a0, __u64 a1)
+{
+	struct stash_key k = { (__u32)bpf_get_current_pid_tgid(), func };
+	struct stash_args v = { a0, a1, bpf_ktime_get_ns() };
+
+	bpf_map_update_elem(&stash, &k, &v, BPF_ANY);
+}
+
+static __always_inline bool stash_take(__u32 func, struct stash_args *out)
+{
+	struct stash_key k = { (__u32)bpf_get_current_pid_tgid(), func };
+	struct stash_args *v = bpf_map_lookup_elem(&stash, &k);
+
+	if (!v)
+		return false;
+	*out = *v;
+	bpf_map_delete_elem(&stash, &k);
+	return true;
+}
+
 #include "core_fixes.bpf.h"
 #include "task.bpf.h"
 #include "anon_vma.bpf.h"

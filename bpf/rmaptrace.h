@@ -22,6 +22,7 @@ enum rmap_event_type {
 	EV_RMAP_WALK,			/* fexit rmap_walk_anon(folio, rwc, locked) */
 	EV_FORK,			/* tp sched_process_fork, new thread group */
 	EV_EXIT,			/* tp sched_process_exit, group leader */
+	EV_RMAP_VISIT,			/* fexit of an rmap_one or invalid_vma callback */
 	EV_TYPE_MAX,
 };
 
@@ -85,14 +86,45 @@ struct put_event {
 	struct anon_vma_snap root;
 };
 
-/* EV_RMAP_WALK */
+/* The rmap_one callbacks rmaptrace knows by name. user/attach.c attaches
+ * one program per callback the kernel has; the index is its name. */
+enum rmap_callback {
+	CB_UNKNOWN,
+	CB_TRY_TO_MIGRATE_ONE,
+	CB_REMOVE_MIGRATION_PTE,
+	CB_TRY_TO_UNMAP_ONE,
+	CB_FOLIO_REFERENCED_ONE,
+	CB_PAGE_IDLE_CLEAR_PTE_REFS_ONE,
+	CB_DAMON_FOLIO_MKOLD_ONE,
+	CB_DAMON_FOLIO_YOUNG_ONE,
+	CB_PAGE_MKCLEAN_ONE,
+	CB_PAGE_MAKE_DEVICE_EXCLUSIVE_ONE,
+	/* rwc->invalid_vma callbacks: a true return skips the VMA */
+	CB_INVALID_MIGRATION_VMA,
+	CB_INVALID_FOLIO_REFERENCED_VMA,
+	CB_MAX,
+};
+#define CB_FIRST_INVALID	CB_INVALID_MIGRATION_VMA
+
+/* EV_RMAP_WALK, after the walk; its visits came before it, same tid. */
 struct walk_event {
 	struct event_hdr hdr;
 	__u64 anon_vma;		/* folio_anon_vma(folio) */
 	__u64 pgoff;		/* folio->index */
 	__u64 nr_pages;
-	__u64 rmap_one;		/* rwc->rmap_one, resolved by user space */
+	__u64 rmap_one;		/* rwc->rmap_one, a kernel text address */
 	__u64 duration_ns;
+	__u32 nr_visits;	/* callbacks seen in this walk */
+	__u32 stopped_early;	/* an rmap_one returned false */
+};
+
+/* EV_RMAP_VISIT: one callback on one VMA during a traced walk. */
+struct visit_event {
+	struct event_hdr hdr;
+	struct vma_info vma;
+	__u64 address;		/* user address of the folio in vma */
+	__u32 callback;		/* enum rmap_callback */
+	__u32 ret;		/* the callback's return value */
 };
 
 /* EV_FORK and EV_EXIT */

@@ -16,6 +16,8 @@
 #include <bpf/libbpf.h>
 #include <bpf/btf.h>
 #include "attach.h"
+#include <linux/types.h>
+#include "rmaptrace.h"
 #include "rmaptrace.skel.h"
 
 #ifndef CAP_PERFMON
@@ -138,55 +140,163 @@ static int func_nr_params(const struct btf *btf, const char *name)
 	return t ? btf_vlen(t) : -1;
 }
 
+static bool in_btf(const struct btf *btf, const char *func)
+{
+	return btf__find_by_name_kind(btf, func, BTF_KIND_FUNC) >= 0;
+}
+
+/*
+ * One probe point: a kernel function and the programs that can watch it in
+ * each mode. fentry/fexit is preferred (cheaper, sees arguments at return);
+ * kprobe/kretprobe serves where it cannot attach or with --kprobes.
+ */
 struct hook {
 	const char *func;
-	struct bpf_program *prog;
-	const char *mode;
+	struct bpf_program *fentry[2];	/* fentry/fexit programs */
+	struct bpf_program *kprobe[2];	/* kprobe, then kretprobe */
 	bool required;
+	const char *fmode;		/* "fentry", "fexit", "fentry+fexit" */
+	const char *mode;		/* chosen, for -v */
+	bool use_kprobe;
 };
 
-static int plan_hooks(struct rmaptrace_bpf *skel, const struct btf *btf,
-		      struct hook *hooks, int *nr, char *err, size_t len)
+static const char *const cb_func[CB_MAX] = {
+	[CB_TRY_TO_MIGRATE_ONE] = "try_to_migrate_one",
+	[CB_REMOVE_MIGRATION_PTE] = "remove_migration_pte",
+	[CB_TRY_TO_UNMAP_ONE] = "try_to_unmap_one",
+	[CB_FOLIO_REFERENCED_ONE] = "folio_referenced_one",
+	[CB_PAGE_IDLE_CLEAR_PTE_REFS_ONE] = "page_idle_clear_pte_refs_one",
+	[CB_DAMON_FOLIO_MKOLD_ONE] = "damon_folio_mkold_one",
+	[CB_DAMON_FOLIO_YOUNG_ONE] = "damon_folio_young_one",
+	[CB_PAGE_MKCLEAN_ONE] = "page_mkclean_one",
+	[CB_PAGE_MAKE_DEVICE_EXCLUSIVE_ONE] = "page_make_device_exclusive_one",
+	[CB_INVALID_MIGRATION_VMA] = "invalid_migration_vma",
+	[CB_INVALID_FOLIO_REFERENCED_VMA] = "invalid_folio_referenced_vma",
+};
+
+const char *rmap_callback_name(unsigned int cb)
 {
-	int clone_args = func_nr_params(btf, "anon_vma_clone");
+	return cb < CB_MAX && cb_func[cb] ? cb_func[cb] : "unknown";
+}
+
+static void disable(struct bpf_program *const progs[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (progs[i])
+			bpf_program__set_autoload(progs[i], false);
+}
+
+static int plan_hooks(struct rmaptrace_bpf *skel, const struct btf *btf,
+		      const struct attach_opts *o, struct hook *hooks, int *nr,
+		      char *err, size_t len)
+{
+	__typeof__(skel->progs) *p = &skel->progs;
+	bool clone3 = func_nr_params(btf, "anon_vma_clone") == 3;
+	const char *walk_fn = "rmap_walk_anon";
 	int n = 0;
 
-#define HOOK(f, p, m, r) hooks[n++] = (struct hook){ f, skel->progs.p, m, r }
-	HOOK("__anon_vma_prepare", fexit_anon_vma_prepare, "fexit", true);
-	HOOK("anon_vma_fork", fexit_anon_vma_fork, "fexit", true);
-	if (clone_args == 3) {
-		HOOK("anon_vma_clone", fexit_anon_vma_clone3, "fexit (dst, src, operation)", true);
-		bpf_program__set_autoload(skel->progs.fexit_anon_vma_clone, false);
+#define HOOK(f, fm, f0, f1, k0, k1, req) \
+	hooks[n++] = (struct hook){ f, { f0, f1 }, { k0, k1 }, req, fm }
+	HOOK("__anon_vma_prepare", "fexit", p->fexit_anon_vma_prepare, NULL,
+	     p->kprobe_anon_vma_prepare, p->kretprobe_anon_vma_prepare, true);
+	HOOK("anon_vma_fork", "fexit", p->fexit_anon_vma_fork, NULL,
+	     p->kprobe_anon_vma_fork, p->kretprobe_anon_vma_fork, true);
+	/* Newer kernels pass the VMA operation as a third argument. */
+	HOOK("anon_vma_clone", clone3 ? "fexit (dst, src, operation)" : "fexit", clone3 ? p->fexit_anon_vma_clone3 : p->fexit_anon_vma_clone,
+	     NULL, p->kprobe_anon_vma_clone, p->kretprobe_anon_vma_clone, true);
+	bpf_program__set_autoload(clone3 ? p->fexit_anon_vma_clone : p->fexit_anon_vma_clone3,
+				  false);
+	HOOK("unlink_anon_vmas", "fentry", p->fentry_unlink_anon_vmas, NULL,
+	     p->kprobe_unlink_anon_vmas, NULL, true);
+	HOOK("__put_anon_vma", "fentry", p->fentry_put_anon_vma, NULL,
+	     p->kprobe_put_anon_vma, NULL, true);
+
+	/* rmap_walk_anon is static and may be inlined into rmap_walk and
+	 * rmap_walk_locked: watch those instead (anonymous folios only). */
+	if (!in_btf(btf, walk_fn) && in_btf(btf, "rmap_walk")) {
+		walk_fn = "rmap_walk";
+		bpf_program__set_attach_target(p->fentry_rmap_walk_anon, 0, walk_fn);
+		bpf_program__set_attach_target(p->fexit_rmap_walk_anon, 0, walk_fn);
+		HOOK("rmap_walk_locked", "fentry+fexit", p->fentry_rmap_walk_locked,
+		     p->fexit_rmap_walk_locked, NULL, NULL, false);
 	} else {
-		HOOK("anon_vma_clone", fexit_anon_vma_clone, "fexit (dst, src)", true);
-		bpf_program__set_autoload(skel->progs.fexit_anon_vma_clone3, false);
+		bpf_program__set_autoload(p->fentry_rmap_walk_locked, false);
+		bpf_program__set_autoload(p->fexit_rmap_walk_locked, false);
 	}
-	HOOK("unlink_anon_vmas", fentry_unlink_anon_vmas, "fentry", true);
-	HOOK("__put_anon_vma", fentry_put_anon_vma, "fentry", true);
-	HOOK("rmap_walk_anon", fentry_rmap_walk_anon, "fentry", false);
-	HOOK("rmap_walk_anon", fexit_rmap_walk_anon, "fexit", false);
-	HOOK("sched_process_fork", sched_process_fork, "tp_btf", true);
-	HOOK("sched_process_exit", sched_process_exit, "tp_btf", true);
+	HOOK(walk_fn, "fentry+fexit", p->fentry_rmap_walk_anon, p->fexit_rmap_walk_anon,
+	     p->kprobe_rmap_walk_anon, p->kretprobe_rmap_walk_anon, false);
+
+	struct bpf_program *fcb[CB_MAX] = {
+		[CB_TRY_TO_MIGRATE_ONE] = p->fexit_rmap_one_CB_TRY_TO_MIGRATE_ONE,
+		[CB_REMOVE_MIGRATION_PTE] = p->fexit_rmap_one_CB_REMOVE_MIGRATION_PTE,
+		[CB_TRY_TO_UNMAP_ONE] = p->fexit_rmap_one_CB_TRY_TO_UNMAP_ONE,
+		[CB_FOLIO_REFERENCED_ONE] = p->fexit_rmap_one_CB_FOLIO_REFERENCED_ONE,
+		[CB_PAGE_IDLE_CLEAR_PTE_REFS_ONE] = p->fexit_rmap_one_CB_PAGE_IDLE_CLEAR_PTE_REFS_ONE,
+		[CB_DAMON_FOLIO_MKOLD_ONE] = p->fexit_rmap_one_CB_DAMON_FOLIO_MKOLD_ONE,
+		[CB_DAMON_FOLIO_YOUNG_ONE] = p->fexit_rmap_one_CB_DAMON_FOLIO_YOUNG_ONE,
+		[CB_PAGE_MKCLEAN_ONE] = p->fexit_rmap_one_CB_PAGE_MKCLEAN_ONE,
+		[CB_PAGE_MAKE_DEVICE_EXCLUSIVE_ONE] = p->fexit_rmap_one_CB_PAGE_MAKE_DEVICE_EXCLUSIVE_ONE,
+		[CB_INVALID_MIGRATION_VMA] = p->fexit_invalid_vma_CB_INVALID_MIGRATION_VMA,
+		[CB_INVALID_FOLIO_REFERENCED_VMA] = p->fexit_invalid_vma_CB_INVALID_FOLIO_REFERENCED_VMA,
+	};
+	struct bpf_program *kcb[CB_MAX] = {
+		[CB_TRY_TO_MIGRATE_ONE] = p->kprobe_rmap_one_CB_TRY_TO_MIGRATE_ONE,
+		[CB_REMOVE_MIGRATION_PTE] = p->kprobe_rmap_one_CB_REMOVE_MIGRATION_PTE,
+		[CB_TRY_TO_UNMAP_ONE] = p->kprobe_rmap_one_CB_TRY_TO_UNMAP_ONE,
+		[CB_FOLIO_REFERENCED_ONE] = p->kprobe_rmap_one_CB_FOLIO_REFERENCED_ONE,
+	};
+	for (int cb = 1; cb < CB_MAX; cb++) {
+		if (in_btf(btf, cb_func[cb]))
+			bpf_program__set_attach_target(fcb[cb], 0, cb_func[cb]);
+		HOOK(cb_func[cb], "fexit", fcb[cb], NULL, kcb[cb], NULL, false);
+	}
+	HOOK("sched_process_fork", "tp_btf", p->sched_process_fork, NULL, NULL, NULL, true);
+	HOOK("sched_process_exit", "tp_btf", p->sched_process_exit, NULL, NULL, NULL, true);
 #undef HOOK
 	*nr = n;
 
 	for (int i = 0; i < n; i++) {
 		struct hook *h = &hooks[i];
-		int kind = strcmp(h->mode, "tp_btf") ? BTF_KIND_FUNC : BTF_KIND_TYPEDEF;
-		char name[64];
+		bool tp = !strncmp(h->func, "sched_", 6);
+		bool has_btf = tp || in_btf(btf, h->func);
 
-		snprintf(name, sizeof(name), "%s%s", kind == BTF_KIND_TYPEDEF ?
-			 "btf_trace_" : "", h->func);
-		if (btf__find_by_name_kind(btf, name, kind) >= 0)
-			continue;
-		if (h->required) {
+		if (tp || (has_btf && !o->kprobes)) {
+			h->mode = h->fmode;
+			disable(h->kprobe);
+		} else if (h->kprobe[0]) {
+			h->use_kprobe = true;
+			h->mode = h->kprobe[1] ? "kprobe+kretprobe" : "kprobe";
+			disable(h->fentry);
+		} else if (h->required) {
 			snprintf(err, len, "hook %s cannot attach: the kernel's BTF has no %s "
 				 "(inlined or renamed on this build)", h->func, h->func);
 			return -1;
+		} else {
+			disable(h->fentry);
+			h->mode = has_btf ? "not watched in kprobe mode" : "not in this kernel";
 		}
-		/* rmap_walk_anon is static and may be inlined: walks go unseen. */
-		bpf_program__set_autoload(h->prog, false);
-		h->mode = "unavailable (not in BTF): walks not traced";
+	}
+	return 0;
+}
+
+/* Attach h's chosen programs. Returns 0 or -errno. */
+static int attach_hook(struct rmaptrace_ctx *ctx, struct hook *h)
+{
+	struct bpf_program *const *progs = h->use_kprobe ? h->kprobe : h->fentry;
+
+	for (int i = 0; i < 2; i++) {
+		struct bpf_link *l;
+
+		if (!progs[i] || !bpf_program__autoload(progs[i]))
+			continue;
+		if (h->use_kprobe)
+			l = bpf_program__attach_kprobe(progs[i], i == 1, h->func);
+		else
+			l = bpf_program__attach(progs[i]);
+		if (!l)
+			return -errno;
+		if (ctx->nr_links < MAX_LINKS)
+			ctx->links[ctx->nr_links++] = l;
 	}
 	return 0;
 }
@@ -194,7 +304,7 @@ static int plan_hooks(struct rmaptrace_bpf *skel, const struct btf *btf,
 int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *o,
 		   char *err, size_t len)
 {
-	struct hook hooks[16];
+	struct hook hooks[40];
 	struct btf *btf;
 	int nr = 0, ret;
 
@@ -210,7 +320,7 @@ int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *o,
 		btf__free(btf);
 		return -1;
 	}
-	ret = plan_hooks(ctx->skel, btf, hooks, &nr, err, len);
+	ret = plan_hooks(ctx->skel, btf, o, hooks, &nr, err, len);
 	btf__free(btf);
 	if (ret)
 		goto fail;
@@ -225,7 +335,8 @@ int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *o,
 
 			snprintf(err, len, lockdown_msg, mode ? mode : "unknown");
 		} else {
-			snprintf(err, len, "cannot load BPF programs: %s", strerror(-ret));
+			snprintf(err, len, "cannot load BPF programs: %s (-v for the verifier's log)",
+				 strerror(-ret));
 		}
 		goto fail;
 	}
@@ -240,31 +351,23 @@ int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *o,
 		}
 	}
 	for (int i = 0; i < nr; i++) {
-		struct bpf_link *l;
-
-		if (!bpf_program__autoload(hooks[i].prog))
-			goto report;
-		l = bpf_program__attach(hooks[i].prog);
-		if (!l) {
-			ret = -errno;
-			if (hooks[i].required) {
-				snprintf(err, len, "hook %s cannot attach (%s): %s", hooks[i].func,
-					 hooks[i].mode, strerror(-ret));
-				goto fail;
-			}
-			hooks[i].mode = "failed to attach: walks not traced";
+		ret = attach_hook(ctx, &hooks[i]);
+		if (ret && hooks[i].required) {
+			snprintf(err, len, "hook %s cannot attach (%s): %s%s", hooks[i].func,
+				 hooks[i].mode, strerror(-ret),
+				 hooks[i].use_kprobe ? "" : "; try --kprobes");
+			goto fail;
 		}
-		if (l && ctx->nr_links < MAX_LINKS)
-			ctx->links[ctx->nr_links++] = l;
-report:
+		if (ret)
+			hooks[i].mode = "failed to attach";
 		if (o->verbose)
-			fprintf(stderr, "rmaptrace: hook %-20s %s\n", hooks[i].func,
+			fprintf(stderr, "rmaptrace: hook %-30s %s\n", hooks[i].func,
 				hooks[i].mode);
 	}
 	if (o->verbose)
 		fprintf(stderr, "rmaptrace: anon_vma counters: %s\n",
 			rmaptrace_has_num_children() ? "num_children, num_active_vmas" :
-			"degree");
+			"degree (not checked)");
 	return 0;
 fail:
 	rmaptrace_close(ctx);

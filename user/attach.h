@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MAX_LINKS 16
+#define MAX_LINKS 48
 
 struct rmaptrace_bpf;
 struct bpf_link;
@@ -21,6 +21,7 @@ struct attach_opts {
 	uint32_t pid;		/* trace this tgid from now on */
 	uint32_t ringbuf_bytes;	/* 0: the object's default */
 	bool verbose;		/* say how each hook attached */
+	bool kprobes;		/* kprobe/kretprobe even where fentry works */
 };
 
 /* Privileges, lockdown and BTF, before anything is loaded. */
@@ -32,5 +33,6 @@ void rmaptrace_close(struct rmaptrace_ctx *ctx);
 int rmaptrace_events_fd(struct rmaptrace_ctx *ctx);
 uint64_t rmaptrace_lost(struct rmaptrace_ctx *ctx);
 bool rmaptrace_has_num_children(void);
+const char *rmap_callback_name(unsigned int cb);
 
 #endif

@@ -623,6 +623,7 @@ static const size_t event_size[EV_TYPE_MAX] = {
 	[EV_RMAP_WALK] = sizeof(struct walk_event),
 	[EV_FORK] = sizeof(struct task_event),
 	[EV_EXIT] = sizeof(struct task_event),
+	[EV_RMAP_VISIT] = sizeof(struct visit_event),
 };
 
 int collector_feed(struct collector *c, const void *data, size_t len)

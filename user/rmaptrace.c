@@ -24,7 +24,7 @@
 static struct env {
 	pid_t pid;
 	long duration;
-	bool verbose, check, json, quiet;
+	bool verbose, check, json, quiet, kprobes;
 	unsigned int buffer_mb;
 	char **cmd;
 } env = { .buffer_mb = 16 };
@@ -45,7 +45,7 @@ static const char doc[] =
 "\n"
 "Exit status: 0 done, 1 --check found violations, 2 could not trace.";
 
-enum { OPT_CHECK = 0x100, OPT_JSON, OPT_BUFFER, OPT_QUIET };
+enum { OPT_CHECK = 0x100, OPT_JSON, OPT_BUFFER, OPT_QUIET, OPT_KPROBES };
 
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0, "Trace this process and the processes it forks from now on" },
@@ -54,6 +54,7 @@ static const struct argp_option opts[] = {
 	{ "check", OPT_CHECK, NULL, 0, "Check the kernel's invariants; exit 1 on any violation" },
 	{ "json", OPT_JSON, NULL, 0, "Print JSON lines instead of text (schema in README.md)" },
 	{ "quiet", OPT_QUIET, NULL, 0, "No line per event; only the final report" },
+	{ "kprobes", OPT_KPROBES, NULL, 0, "Attach with kprobes/kretprobes even where fentry/fexit work" },
 	{ "buffer-mb", OPT_BUFFER, "MB", 0, "Ring buffer size in MiB, a power of two (default 16)" },
 	{},
 };
@@ -91,6 +92,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 		break;
 	case OPT_QUIET:
 		env.quiet = true;
+		break;
+	case OPT_KPROBES:
+		env.kprobes = true;
 		break;
 	case OPT_BUFFER:
 		env.buffer_mb = parse_num(arg, 1, 1024, st, "buffer size");
@@ -232,6 +236,7 @@ int main(int argc, char **argv)
 	collector_add_process(&col, ao.pid);
 	ao.ringbuf_bytes = env.buffer_mb << 20;
 	ao.verbose = env.verbose;
+	ao.kprobes = env.kprobes;
 	if (rmaptrace_open(&ctx, &ao, err, sizeof(err))) {
 		if (child)
 			kill(child, SIGKILL);

@@ -1,7 +1,7 @@
 # Shared by the VM test cases: run in the guest, compare, report.
 # RMAPTRACE_KERNEL names the kernel (suite or path); tests/run-vm sets it.
 vm_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-case_name=$(basename "$0" .sh)
+case_name=$(basename "$0" .sh)${RMAPTRACE_FLAGS:+ ($RMAPTRACE_FLAGS)}
 kernel=${RMAPTRACE_KERNEL:-trixie}
 errors=()
 

@@ -9,7 +9,8 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-out=$(vm_run -- rmaptrace --check --json -- seed_fork 2>&1)
+# RMAPTRACE_FLAGS: extra options (seed_story_kprobes.sh sets --kprobes).
+out=$(vm_run -- rmaptrace ${RMAPTRACE_FLAGS:-} --check --json -- seed_fork 2>&1)
 rc=$?
 [[ $rc == 0 ]] || fail "rmaptrace exited $rc" "$out"
 
