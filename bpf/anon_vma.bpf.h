@@ -102,14 +102,21 @@ int BPF_PROG(fexit_anon_vma_prepare, struct vm_area_struct *vma, int ret)
 }
 
 /* Runs in the parent, inside dup_mmap, before the child has a pid: vma is
- * the child's VMA and vma->vm_mm the child's mm, which EV_FORK names. */
+ * the child's VMA and vma->vm_mm the child's mm, which EV_FORK names.
+ * dup_mmap calls it for every VMA; those without an anon_vma are no news. */
+static __always_inline int on_anon_vma_fork(struct vm_area_struct *vma,
+					    struct vm_area_struct *pvma, int ret)
+{
+	if (!current_traced() || (!ret && !BPF_CORE_READ(pvma, anon_vma)))
+		return 0;
+	return emit_vma_event(EV_ANON_VMA_FORK, ret, vma, pvma);
+}
+
 SEC("fexit/anon_vma_fork")
 int BPF_PROG(fexit_anon_vma_fork, struct vm_area_struct *vma,
 	     struct vm_area_struct *pvma, int ret)
 {
-	if (!current_traced())
-		return 0;
-	return emit_vma_event(EV_ANON_VMA_FORK, ret, vma, pvma);
+	return on_anon_vma_fork(vma, pvma, ret);
 }
 
 /* Split, merge and mremap clone within current's mm. A clone into another
@@ -232,7 +239,7 @@ int BPF_KRETPROBE(kretprobe_anon_vma_fork, int ret)
 
 	if (!stash_take(STASH_FORK, &a))
 		return 0;
-	return emit_vma_event(EV_ANON_VMA_FORK, ret, (void *)a.a0, (void *)a.a1);
+	return on_anon_vma_fork((void *)a.a0, (void *)a.a1, ret);
 }
 
 SEC("kprobe/anon_vma_clone")

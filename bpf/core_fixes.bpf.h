@@ -15,6 +15,29 @@ struct anon_vma___degree {
 	unsigned int degree;
 } __attribute__((preserve_access_index));
 
+/* folio->flags became a memdesc_flags_t wrapping the word (7.x). */
+struct memdesc_flags___x {
+	unsigned long f;
+};
+
+struct folio___memdesc {
+	struct memdesc_flags___x flags;
+} __attribute__((preserve_access_index));
+
+struct folio___ulong {
+	unsigned long flags;
+} __attribute__((preserve_access_index));
+
+static __always_inline unsigned long folio_flags(void *folio)
+{
+	struct folio___ulong *old = folio;
+	struct folio___memdesc *new = folio;
+
+	if (bpf_core_field_exists(old->flags))
+		return BPF_CORE_READ(old, flags);
+	return BPF_CORE_READ(new, flags.f);
+}
+
 static __always_inline void snap_anon_vma(struct anon_vma *av,
 					  struct anon_vma_snap *s)
 {

@@ -47,7 +47,7 @@ static __always_inline __u64 folio_nr_pages(void *p)
 
 	if (!bpf_core_type_exists(struct folio))
 		return 1;
-	if (!(BPF_CORE_READ(f, flags) & (1UL << bpf_core_enum_value(enum pageflags, PG_head))))
+	if (!(folio_flags(f) & (1UL << bpf_core_enum_value(enum pageflags, PG_head))))
 		return 1;
 	if (bpf_core_field_exists(f->_folio_nr_pages))
 		return BPF_CORE_READ(f, _folio_nr_pages);

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 #include <bpf/btf.h>
 #include "attach.h"
+#include "collector.h"
 #include <linux/types.h>
 #include "rmaptrace.h"
 #include "rmaptrace.skel.h"
@@ -160,25 +161,6 @@ struct hook {
 	bool use_kprobe;
 };
 
-static const char *const cb_func[CB_MAX] = {
-	[CB_TRY_TO_MIGRATE_ONE] = "try_to_migrate_one",
-	[CB_REMOVE_MIGRATION_PTE] = "remove_migration_pte",
-	[CB_TRY_TO_UNMAP_ONE] = "try_to_unmap_one",
-	[CB_FOLIO_REFERENCED_ONE] = "folio_referenced_one",
-	[CB_PAGE_IDLE_CLEAR_PTE_REFS_ONE] = "page_idle_clear_pte_refs_one",
-	[CB_DAMON_FOLIO_MKOLD_ONE] = "damon_folio_mkold_one",
-	[CB_DAMON_FOLIO_YOUNG_ONE] = "damon_folio_young_one",
-	[CB_PAGE_MKCLEAN_ONE] = "page_mkclean_one",
-	[CB_PAGE_MAKE_DEVICE_EXCLUSIVE_ONE] = "page_make_device_exclusive_one",
-	[CB_INVALID_MIGRATION_VMA] = "invalid_migration_vma",
-	[CB_INVALID_FOLIO_REFERENCED_VMA] = "invalid_folio_referenced_vma",
-};
-
-const char *rmap_callback_name(unsigned int cb)
-{
-	return cb < CB_MAX && cb_func[cb] ? cb_func[cb] : "unknown";
-}
-
 static void disable(struct bpf_program *const progs[2])
 {
 	for (int i = 0; i < 2; i++)
@@ -246,9 +228,11 @@ static int plan_hooks(struct rmaptrace_bpf *skel, const struct btf *btf,
 		[CB_FOLIO_REFERENCED_ONE] = p->kprobe_rmap_one_CB_FOLIO_REFERENCED_ONE,
 	};
 	for (int cb = 1; cb < CB_MAX; cb++) {
-		if (in_btf(btf, cb_func[cb]))
-			bpf_program__set_attach_target(fcb[cb], 0, cb_func[cb]);
-		HOOK(cb_func[cb], "fexit", fcb[cb], NULL, kcb[cb], NULL, false);
+		const char *fn = rmap_callback_name(cb);
+
+		if (in_btf(btf, fn))
+			bpf_program__set_attach_target(fcb[cb], 0, fn);
+		HOOK(fn, "fexit", fcb[cb], NULL, kcb[cb], NULL, false);
 	}
 	HOOK("sched_process_fork", "tp_btf", p->sched_process_fork, NULL, NULL, NULL, true);
 	HOOK("sched_process_exit", "tp_btf", p->sched_process_exit, NULL, NULL, NULL, true);

@@ -33,6 +33,5 @@ void rmaptrace_close(struct rmaptrace_ctx *ctx);
 int rmaptrace_events_fd(struct rmaptrace_ctx *ctx);
 uint64_t rmaptrace_lost(struct rmaptrace_ctx *ctx);
 bool rmaptrace_has_num_children(void);
-const char *rmap_callback_name(unsigned int cb);
 
 #endif

@@ -50,6 +50,9 @@ void collector_free(struct collector *c)
 	free(c->mm);
 	free(c->proc);
 	free(c->viol);
+	free(c->pending);
+	free(c->walk.visited);
+	free(c->walk.missed);
 	ptrmap_free(&c->av_map);
 	ptrmap_free(&c->vma_map);
 	ptrmap_free(&c->mm_map);
@@ -614,6 +617,166 @@ static bool on_put(struct collector *c, const struct put_event *e)
 	return true;
 }
 
+/* ---- rmap walks ---- */
+
+static const char *const cb_func[CB_MAX] = {
+	[CB_TRY_TO_MIGRATE_ONE] = "try_to_migrate_one",
+	[CB_REMOVE_MIGRATION_PTE] = "remove_migration_pte",
+	[CB_TRY_TO_UNMAP_ONE] = "try_to_unmap_one",
+	[CB_FOLIO_REFERENCED_ONE] = "folio_referenced_one",
+	[CB_PAGE_IDLE_CLEAR_PTE_REFS_ONE] = "page_idle_clear_pte_refs_one",
+	[CB_DAMON_FOLIO_MKOLD_ONE] = "damon_folio_mkold_one",
+	[CB_DAMON_FOLIO_YOUNG_ONE] = "damon_folio_young_one",
+	[CB_PAGE_MKCLEAN_ONE] = "page_mkclean_one",
+	[CB_PAGE_MAKE_DEVICE_EXCLUSIVE_ONE] = "page_make_device_exclusive_one",
+	[CB_INVALID_MIGRATION_VMA] = "invalid_migration_vma",
+	[CB_INVALID_FOLIO_REFERENCED_VMA] = "invalid_folio_referenced_vma",
+};
+
+const char *rmap_callback_name(unsigned int cb)
+{
+	return cb < CB_MAX && cb_func[cb] ? cb_func[cb] : "unknown";
+}
+
+uint32_t log2_slot(uint64_t v)
+{
+	uint32_t s = 0;
+
+	while (v > 1 && s < HIST_SLOTS - 1) {
+		v >>= 1;
+		s++;
+	}
+	return v ? s + 1 : 0;	/* slot 0 holds zero, slot k holds [2^(k-1), 2^k) */
+}
+
+static void on_visit(struct collector *c, const struct visit_event *e)
+{
+	struct pending_visit *p;
+	uint32_t vi;
+
+	/* The VMA as it is now: splits and merges change ranges silently. */
+	vi = vma_of(c, &e->hdr, &e->vma, false);
+	if (!GROW(c->pending, c->nr_pending, c->cap_pending))
+		return;
+	p = &c->pending[c->nr_pending++];
+	p->tid = e->hdr.tid;
+	p->ret = e->ret;
+	p->v = (struct walk_vma){
+		.vma = vi,
+		.pid = vi != NONE ? mm_pid(c, c->vma[vi].mm) : 0,
+		.vm_start = e->vma.vm_start,
+		.address = e->address,
+		.callback = e->callback,
+	};
+}
+
+static bool walk_add(struct walk_vma **arr, uint32_t *nr, uint32_t *cap,
+		     const struct walk_vma *v)
+{
+	if (*nr == *cap) {
+		uint32_t n = *cap ? *cap * 2 : 16;
+		void *p = realloc(*arr, n * sizeof(**arr));
+
+		if (!p)
+			return false;
+		*arr = p;
+		*cap = n;
+	}
+	(*arr)[(*nr)++] = *v;
+	return true;
+}
+
+/* Does VMA v's range cover pgoff range [first, last]? */
+static bool vma_covers(const struct vma_node *v, uint64_t first, uint64_t last)
+{
+	uint64_t vlast = v->vm_pgoff + ((v->vm_end - v->vm_start) >> 12) - 1;
+
+	return v->vm_pgoff <= last && vlast >= first;
+}
+
+static void on_walk(struct collector *c, const struct walk_event *e)
+{
+	struct walk_result *w = &c->walk;
+	uint64_t first = e->pgoff, last = e->pgoff + (e->nr_pages ? e->nr_pages : 1) - 1;
+	uint32_t ai = ptrmap_get(&c->av_map, e->anon_vma);
+	uint32_t skipped[64], nr_skipped = 0;
+	bool checkable;
+	size_t k, keep = 0;
+
+	c->walks++;
+	w->anon_vma = ai;
+	w->callback = CB_UNKNOWN;
+	w->rmap_one = e->rmap_one;
+	w->pgoff = e->pgoff;
+	w->nr_pages = e->nr_pages;
+	w->ns = e->duration_ns;
+	w->stopped_early = e->stopped_early;
+	w->nr_visited = w->nr_predicted = w->nr_missed = 0;
+	/* Invariant 5 holds the walk to a hierarchy the trace saw built. */
+	checkable = ai != NONE && c->av[ai].origin != ORIGIN_UNKNOWN && !c->lost;
+
+	for (k = 0; k < c->nr_pending; k++) {
+		struct pending_visit *p = &c->pending[k];
+		const struct vma_node *v;
+
+		if (p->tid != e->hdr.tid) {
+			c->pending[keep++] = *p;
+			continue;
+		}
+		if (p->v.callback >= CB_FIRST_INVALID) {
+			/* rwc->invalid_vma said skip it: a reason, not a visit. */
+			if (nr_skipped < 64)
+				skipped[nr_skipped++] = p->v.vma;
+			continue;
+		}
+		w->callback = p->v.callback;
+		walk_add(&w->visited, &w->nr_visited, &w->cap_visited, &p->v);
+		if (!checkable)
+			continue;
+		v = p->v.vma != NONE ? &c->vma[p->v.vma] : NULL;
+		if (!v || !chain_has(v->chain, v->nr_chain, ai))
+			collector_violation(c, INV_WALK, e->hdr.ts,
+				"walk of anon_vma %u (pgoff %llu) visited vma 0x%llx (pid %u), which holds no AVC to it",
+				av_id(ai), (unsigned long long)first,
+				(unsigned long long)p->v.vm_start, p->v.pid);
+		else if (!vma_covers(v, first, last))
+			collector_violation(c, INV_WALK, e->hdr.ts,
+				"walk of anon_vma %u visited vma 0x%llx-0x%llx (pid %u), whose pgoffs do not cover %llu",
+				av_id(ai), (unsigned long long)v->vm_start,
+				(unsigned long long)v->vm_end, p->v.pid,
+				(unsigned long long)first);
+	}
+
+	/* Predicted: live VMAs chained to the anon_vma that cover the folio. */
+	if (ai != NONE) {
+		for (uint32_t i = 0; i < c->nr_vma; i++) {
+			const struct vma_node *v = &c->vma[i];
+			struct walk_vma m = { .vma = i, .pid = mm_pid(c, v->mm),
+					      .vm_start = v->vm_start };
+			bool seen = false;
+
+			if (v->dead || !chain_has(v->chain, v->nr_chain, ai) ||
+			    !vma_covers(v, first, last))
+				continue;
+			w->nr_predicted++;
+			for (uint32_t j = 0; j < w->nr_visited && !seen; j++)
+				seen = w->visited[j].vma == i;
+			if (seen)
+				continue;
+			m.reason = e->stopped_early ? "early stop" : "unknown";
+			for (uint32_t j = 0; j < nr_skipped; j++)
+				if (skipped[j] == i)
+					m.reason = "invalid_vma";
+			walk_add(&w->missed, &w->nr_missed, &w->cap_missed, &m);
+		}
+		c->av[ai].walks++;
+		c->av[ai].walk_ns += e->duration_ns;
+	}
+	c->nr_pending = keep;
+	c->stats.ns_hist[log2_slot(e->duration_ns)]++;
+	c->stats.visits_hist[log2_slot(w->nr_visited)]++;
+}
+
 static const size_t event_size[EV_TYPE_MAX] = {
 	[EV_ANON_VMA_PREPARE] = sizeof(struct vma_event),
 	[EV_ANON_VMA_FORK] = sizeof(struct vma_event),
@@ -666,7 +829,10 @@ int collector_feed(struct collector *c, const void *data, size_t len)
 		applied = on_put(c, data);
 		break;
 	case EV_RMAP_WALK:
-		c->walks++;
+		on_walk(c, data);
+		break;
+	case EV_RMAP_VISIT:
+		on_visit(c, data);
 		break;
 	case EV_FORK:
 		on_fork(c, data);

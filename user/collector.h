@@ -42,6 +42,7 @@ struct anon_vma_node {
 	uint32_t snap_flags;
 	struct av_counters kernel, kernel_max, derived_max;
 	uint32_t refcount;	/* last kernel reading */
+	uint64_t walks, walk_ns;	/* rmap walks on it, their total time */
 };
 
 struct vma_node {
@@ -82,6 +83,42 @@ struct violation {
 	char msg[240];
 };
 
+/* A VMA an rmap walk reached, or was expected to. */
+struct walk_vma {
+	uint32_t vma;		/* node index */
+	uint32_t pid;
+	uint64_t vm_start;
+	uint64_t address;
+	uint32_t callback;	/* enum rmap_callback */
+	const char *reason;	/* why a predicted VMA was not visited */
+};
+
+/* The walk just completed, with its visits held against the hierarchy. */
+struct walk_result {
+	uint32_t anon_vma;	/* node index, NONE if not traced */
+	uint32_t callback;	/* enum rmap_callback; CB_UNKNOWN if none ran */
+	uint64_t rmap_one;	/* rwc->rmap_one when no callback ran */
+	uint64_t pgoff, nr_pages, ns;
+	bool stopped_early;
+	uint32_t nr_visited, nr_predicted, nr_missed;
+	struct walk_vma *visited, *missed;
+	uint32_t cap_visited, cap_missed;
+};
+
+/* Pending visits: they arrive before their walk's event, from one task. */
+struct pending_visit {
+	uint32_t tid;
+	struct walk_vma v;
+	uint32_t ret;
+};
+
+/* log2 histograms and per-anon_vma walk cost (--hist). */
+#define HIST_SLOTS 40
+struct walk_stats {
+	uint64_t ns_hist[HIST_SLOTS];
+	uint64_t visits_hist[HIST_SLOTS];
+};
+
 struct collector;
 typedef void (*event_cb)(struct collector *c, const struct event_hdr *h,
 			 void *ctx);
@@ -103,6 +140,11 @@ struct collector {
 	uint64_t events, lost, malformed, truncated_chains, walks;
 	uint64_t first_ts;
 	uint32_t snap_flags;	/* union over all snapshots: what the kernel has */
+
+	struct pending_visit *pending;
+	size_t nr_pending, cap_pending;
+	struct walk_result walk;	/* the last EV_RMAP_WALK */
+	struct walk_stats stats;
 
 	event_cb on_event;	/* after each event is applied */
 	void *cb_ctx;
@@ -133,6 +175,11 @@ void collector_violation(struct collector *c, int inv, uint64_t ts,
 
 /* Derived counters, from the collector's own view of AVCs and VMAs. */
 struct av_counters anon_vma_derived(const struct collector *c, uint32_t i);
+
+uint32_t log2_slot(uint64_t v);
+
+/* The kernel function behind an enum rmap_callback. */
+const char *rmap_callback_name(unsigned int cb);
 
 /* Ids shown to users: small integers, 1-based, never kernel addresses. */
 static inline uint32_t av_id(uint32_t i) { return i == NONE ? 0 : i + 1; }

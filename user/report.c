@@ -18,6 +18,7 @@ static const char *const event_name[EV_TYPE_MAX] = {
 	[EV_RMAP_WALK] = "rmap_walk_anon",
 	[EV_FORK] = "fork",
 	[EV_EXIT] = "exit",
+	[EV_RMAP_VISIT] = "rmap_one",
 };
 
 static const char *const origin_name[] = {
@@ -66,6 +67,45 @@ static uint32_t id_of(const struct collector *c, uint64_t ptr)
 	return av_id(i);
 }
 
+static void report_walk(struct collector *c, const struct event_hdr *h,
+			const struct report_opts *o, double t)
+{
+	const struct walk_result *w = &c->walk;
+	FILE *f = o->out;
+	char comm[TASK_COMM_LEN];
+
+	if (o->json) {
+		fprintf(f, "{\"type\":\"walk\",\"ts\":%.6f,\"pid\":%u,\"comm\":", t, h->pid);
+		json_string(f, h->comm, TASK_COMM_LEN);
+		fprintf(f, ",\"anon_vma\":%u,\"callback\":\"%s\",\"pgoff\":%llu,"
+			"\"nr_pages\":%llu,\"visited\":[", av_id(w->anon_vma),
+			rmap_callback_name(w->callback), (unsigned long long)w->pgoff,
+			(unsigned long long)w->nr_pages);
+		for (uint32_t i = 0; i < w->nr_visited; i++)
+			fprintf(f, "%s{\"pid\":%u,\"vma_start\":\"0x%llx\",\"address\":\"0x%llx\"}",
+				i ? "," : "", w->visited[i].pid,
+				(unsigned long long)w->visited[i].vm_start,
+				(unsigned long long)w->visited[i].address);
+		fprintf(f, "],\"predicted\":%u,\"missed\":[", w->nr_predicted);
+		for (uint32_t i = 0; i < w->nr_missed; i++)
+			fprintf(f, "%s{\"pid\":%u,\"vma_start\":\"0x%llx\",\"reason\":\"%s\"}",
+				i ? "," : "", w->missed[i].pid,
+				(unsigned long long)w->missed[i].vm_start, w->missed[i].reason);
+		fprintf(f, "],\"stopped_early\":%s,\"ns\":%llu}\n",
+			w->stopped_early ? "true" : "false", (unsigned long long)w->ns);
+		return;
+	}
+	fprintf(f, "%10.6f %7u %-16s %-17s anon_vma %u pgoff %llu %s visited %u of %u predicted%s %.1fus\n",
+		t, h->pid, safe_comm(h->comm, comm), "rmap_walk", av_id(w->anon_vma),
+		(unsigned long long)w->pgoff, rmap_callback_name(w->callback),
+		w->nr_visited, w->nr_predicted,
+		w->stopped_early ? " (stopped early)" : "", w->ns / 1e3);
+	for (uint32_t i = 0; i < w->nr_missed; i++)
+		fprintf(f, "%46s missed vma 0x%llx pid %u: %s\n", "",
+			(unsigned long long)w->missed[i].vm_start, w->missed[i].pid,
+			w->missed[i].reason);
+}
+
 void report_event(struct collector *c, const struct event_hdr *h, void *ctx)
 {
 	const struct report_opts *o = ctx;
@@ -96,8 +136,10 @@ void report_event(struct collector *c, const struct event_hdr *h, void *ctx)
 		av = id_of(c, ((const struct put_event *)h)->av.anon_vma);
 		break;
 	case EV_RMAP_WALK:
-		av = id_of(c, ((const struct walk_event *)h)->anon_vma);
-		break;
+		report_walk(c, h, o, t);
+		return;
+	case EV_RMAP_VISIT:
+		return;	/* shown with its walk */
 	case EV_FORK:
 	case EV_EXIT:
 		child = ((const struct task_event *)h)->child_pid;
@@ -270,4 +312,73 @@ void report_final(const struct collector *c, const struct report_opts *o)
 	if (c->truncated_chains)
 		fprintf(f, "%llu AVC chains longer than %d were cut\n",
 			(unsigned long long)c->truncated_chains, MAX_CHAIN);
+}
+
+/* A log2 histogram in the style of bcc's print_log2_hist. */
+static void print_log2_hist(FILE *f, const uint64_t *slots, int n,
+			    const char *unit)
+{
+	uint64_t max = 0;
+	int last = -1;
+
+	for (int i = 0; i < n; i++) {
+		if (slots[i] > max)
+			max = slots[i];
+		if (slots[i])
+			last = i;
+	}
+	if (last < 0) {
+		fprintf(f, "     (none)\n");
+		return;
+	}
+	fprintf(f, "%24s : count    distribution\n", unit);
+	for (int i = 0; i <= last; i++) {
+		uint64_t lo = i ? 1ULL << (i - 1) : 0, hi = i ? (1ULL << i) - 1 : 0;
+		int stars = max ? (int)(slots[i] * 40 / max) : 0;
+		char bar[41];
+
+		memset(bar, '*', stars);
+		bar[stars] = 0;
+		fprintf(f, "%10llu -> %-10llu : %-8llu |%-40s|\n",
+			(unsigned long long)lo, (unsigned long long)hi,
+			(unsigned long long)slots[i], bar);
+	}
+}
+
+void report_hist(const struct collector *c, const struct report_opts *o)
+{
+	FILE *f = o->out;
+	uint32_t top[5] = { NONE, NONE, NONE, NONE, NONE };
+
+	fprintf(f, "\nrmap walk duration\n");
+	print_log2_hist(f, c->stats.ns_hist, HIST_SLOTS, "nsecs");
+	fprintf(f, "\nVMAs visited per rmap walk\n");
+	print_log2_hist(f, c->stats.visits_hist, HIST_SLOTS, "vmas");
+
+	/* The anon_vmas whose walks cost most, in total. */
+	for (uint32_t i = 0; i < c->nr_av; i++) {
+		uint32_t cur = i;
+
+		if (!c->av[i].walks)
+			continue;
+		for (int k = 0; k < 5; k++) {
+			if (top[k] == NONE || c->av[cur].walk_ns > c->av[top[k]].walk_ns) {
+				uint32_t tmp = top[k];
+
+				top[k] = cur;
+				cur = tmp;
+				if (cur == NONE)
+					break;
+			}
+		}
+	}
+	fprintf(f, "\ncostliest anon_vmas (total walk time)\n");
+	for (int k = 0; k < 5 && top[k] != NONE; k++) {
+		const struct anon_vma_node *a = &c->av[top[k]];
+		const struct mm_node *m = anon_vma_owner(c, top[k]);
+
+		fprintf(f, "  anon_vma %-6u pid %-7u walks %-8llu total %.1fus  avcs %u\n",
+			av_id(top[k]), m ? m->pid : 0, (unsigned long long)a->walks,
+			a->walk_ns / 1e3, a->nr_avcs);
+	}
 }

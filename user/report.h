@@ -15,6 +15,9 @@ struct report_opts {
 /* An event_cb: one line per event; ctx is a struct report_opts. */
 void report_event(struct collector *c, const struct event_hdr *h, void *ctx);
 
+/* log2 histograms of walk duration and visits, and the costliest anon_vmas. */
+void report_hist(const struct collector *c, const struct report_opts *o);
+
 /* The hierarchy, the violations (with check) and the summary line. */
 void report_final(const struct collector *c, const struct report_opts *o);
 

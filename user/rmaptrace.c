@@ -24,7 +24,8 @@
 static struct env {
 	pid_t pid;
 	long duration;
-	bool verbose, check, json, quiet, kprobes;
+	bool verbose, check, json, quiet, kprobes, hist;
+	long interval;
 	unsigned int buffer_mb;
 	char **cmd;
 } env = { .buffer_mb = 16 };
@@ -45,7 +46,7 @@ static const char doc[] =
 "\n"
 "Exit status: 0 done, 1 --check found violations, 2 could not trace.";
 
-enum { OPT_CHECK = 0x100, OPT_JSON, OPT_BUFFER, OPT_QUIET, OPT_KPROBES };
+enum { OPT_CHECK = 0x100, OPT_JSON, OPT_BUFFER, OPT_QUIET, OPT_KPROBES, OPT_HIST };
 
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0, "Trace this process and the processes it forks from now on" },
@@ -54,6 +55,8 @@ static const struct argp_option opts[] = {
 	{ "check", OPT_CHECK, NULL, 0, "Check the kernel's invariants; exit 1 on any violation" },
 	{ "json", OPT_JSON, NULL, 0, "Print JSON lines instead of text (schema in README.md)" },
 	{ "quiet", OPT_QUIET, NULL, 0, "No line per event; only the final report" },
+	{ "hist", OPT_HIST, NULL, 0, "Log2 histograms of rmap walk duration and VMAs visited, and the costliest anon_vmas" },
+	{ "interval", 'i', "SECONDS", 0, "With --hist, print the histograms every SECONDS too" },
 	{ "kprobes", OPT_KPROBES, NULL, 0, "Attach with kprobes/kretprobes even where fentry/fexit work" },
 	{ "buffer-mb", OPT_BUFFER, "MB", 0, "Ring buffer size in MiB, a power of two (default 16)" },
 	{},
@@ -95,6 +98,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 		break;
 	case OPT_KPROBES:
 		env.kprobes = true;
+		break;
+	case OPT_HIST:
+		env.hist = true;
+		break;
+	case 'i':
+		env.interval = parse_num(arg, 1, LONG_MAX / 1000, st, "interval");
 		break;
 	case OPT_BUFFER:
 		env.buffer_mb = parse_num(arg, 1, 1024, st, "buffer size");
@@ -204,7 +213,7 @@ int main(int argc, char **argv)
 	int go_fd = -1, err_fd = -1, status = 0, e;
 	pid_t child = 0;
 	char err[256];
-	double deadline;
+	double deadline, next_hist;
 
 	argp_err_exit_status = 2;
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
@@ -275,6 +284,7 @@ int main(int argc, char **argv)
 		printf("%-10s %7s %-16s %-17s %s\n", "TIME(s)", "PID", "COMM",
 		       "EVENT", "DETAILS");
 	deadline = env.duration ? now() + env.duration : 0;
+	next_hist = env.interval ? now() + env.interval : 0;
 
 	while (!exiting) {
 		int n = ring_buffer__poll(rb, 100);
@@ -287,6 +297,11 @@ int main(int argc, char **argv)
 			fflush(stdout);	/* live lines reach a pipe or file now */
 		if (deadline && now() >= deadline)
 			break;
+		if (env.hist && next_hist && now() >= next_hist) {
+			report_hist(&col, &ro);
+			fflush(stdout);
+			next_hist += env.interval;
+		}
 		if (child && waitpid(child, &status, WNOHANG) == child) {
 			child = 0;
 			break;
@@ -307,6 +322,8 @@ int main(int argc, char **argv)
 
 	if (env.check)
 		collector_finish(&col);
+	if (env.hist && !env.json)
+		report_hist(&col, &ro);
 	report_final(&col, &ro);
 	e = env.check && col.nr_viol ? 1 : 0;
 	collector_free(&col);

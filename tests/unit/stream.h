@@ -239,6 +239,48 @@ static inline void sim_task(struct sim *s, uint32_t type, const struct proc *cur
 	sim_emit(s, &e.hdr);
 }
 
+/* One rmap walk of anon_vma a at pgoff by cur: callback cb ran on each of
+ * vmas[] (returning true but for a false at index stop_at, -1 for none);
+ * skipped[] were refused by rwc->invalid_vma. */
+static inline void sim_walk(struct sim *s, const struct proc *cur, const struct kav *a,
+			    uint64_t pgoff, uint32_t cb, const struct kvma *const *vmas,
+			    int n, int stop_at, const struct kvma *const *skipped, int nskip)
+{
+	struct walk_event w = {};
+	struct visit_event v;
+
+	for (int k = 0; k < nskip; k++) {
+		memset(&v, 0, sizeof(v));
+		sim_hdr(s, &v.hdr, EV_RMAP_VISIT, sizeof(v), cur);
+		v.vma = (struct vma_info){ skipped[k]->ptr, skipped[k]->mm, skipped[k]->start,
+					   skipped[k]->end, skipped[k]->pgoff, 0 };
+		v.callback = CB_INVALID_MIGRATION_VMA;
+		v.ret = 1;
+		sim_emit(s, &v.hdr);
+	}
+	for (int k = 0; k < n; k++) {
+		memset(&v, 0, sizeof(v));
+		sim_hdr(s, &v.hdr, EV_RMAP_VISIT, sizeof(v), cur);
+		v.vma = (struct vma_info){ vmas[k]->ptr, vmas[k]->mm, vmas[k]->start,
+					   vmas[k]->end, vmas[k]->pgoff, 0 };
+		v.address = vmas[k]->start + ((pgoff - vmas[k]->pgoff) << 12);
+		v.callback = cb;
+		v.ret = k != stop_at;
+		sim_emit(s, &v.hdr);
+		w.nr_visits++;
+		if (k == stop_at) {
+			w.stopped_early = 1;
+			break;
+		}
+	}
+	sim_hdr(s, &w.hdr, EV_RMAP_WALK, sizeof(w), cur);
+	w.anon_vma = a->ptr;
+	w.pgoff = pgoff;
+	w.nr_pages = 1;
+	w.duration_ns = 5000;
+	sim_emit(s, &w.hdr);
+}
+
 /* The first seed's story, up to the point where all four hold the mapping. */
 struct story {
 	struct proc P, C1, C2, GC;

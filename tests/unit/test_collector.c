@@ -434,6 +434,99 @@ static void test_json_schema(void)
 	free(buf);
 }
 
+/* Invariant 5: the seed's page walked from P's root visits all four. */
+static void test_walk_visits_all(void)
+{
+	struct story st;
+	const struct kvma *all[4];
+
+	setup();
+	story_fork(&sim, &st);
+	all[0] = &st.p, all[1] = &st.c1, all[2] = &st.c2, all[3] = &st.gc;
+	sim_walk(&sim, &st.P, st.p.anon_vma, st.p.pgoff + 1, CB_TRY_TO_MIGRATE_ONE,
+		 all, 4, -1, NULL, 0);
+	EXPECT_EQ(col.walks, 1);
+	EXPECT_EQ(col.walk.nr_visited, 4);
+	EXPECT_EQ(col.walk.nr_predicted, 4);
+	EXPECT_EQ(col.walk.nr_missed, 0);
+	EXPECT_EQ(col.walk.callback, CB_TRY_TO_MIGRATE_ONE);
+	EXPECT_EQ(col.walk.visited[3].pid, 103);
+	EXPECT_EQ(col.nr_viol, 0);
+	dump_viol();
+}
+
+/* A visit to a VMA of another hierarchy: no AVC links it to the walk. */
+static void test_walk_visits_unchained_vma(void)
+{
+	struct story st;
+	struct proc Q = { 200, 0xffff888002000000ULL };
+	struct kvma q;
+	const struct kvma *bad[2];
+
+	setup();
+	story_fork(&sim, &st);
+	collector_add_process(&col, Q.pid);
+	q = sim_vma(&sim, &Q, st.p.start, 16);	/* same range, own hierarchy */
+	sim_prepare(&sim, &Q, &q);
+	bad[0] = &st.p, bad[1] = &q;
+	sim_walk(&sim, &st.P, st.p.anon_vma, st.p.pgoff, CB_TRY_TO_UNMAP_ONE,
+		 bad, 2, -1, NULL, 0);
+	EXPECT_EQ(count_viol(INV_WALK), 1);
+}
+
+/* A visit to a chained VMA whose range does not cover the folio. */
+static void test_walk_visit_outside_range(void)
+{
+	struct story st;
+	const struct kvma *one[1];
+
+	setup();
+	story_fork(&sim, &st);
+	one[0] = &st.c1;
+	sim_walk(&sim, &st.P, st.p.anon_vma, st.p.pgoff + 16, CB_TRY_TO_UNMAP_ONE,
+		 one, 1, -1, NULL, 0);
+	EXPECT_EQ(count_viol(INV_WALK), 1);
+}
+
+/* An rmap_one that returns false ends the walk: not a violation, and the
+ * VMAs left over are listed with the reason. */
+static void test_walk_stopped_early(void)
+{
+	struct story st;
+	const struct kvma *all[4];
+
+	setup();
+	story_fork(&sim, &st);
+	all[0] = &st.p, all[1] = &st.c1, all[2] = &st.c2, all[3] = &st.gc;
+	sim_walk(&sim, &st.P, st.p.anon_vma, st.p.pgoff, CB_FOLIO_REFERENCED_ONE,
+		 all, 4, 1, NULL, 0);
+	EXPECT(col.walk.stopped_early, "stopped early");
+	EXPECT_EQ(col.walk.nr_visited, 2);
+	EXPECT_EQ(col.walk.nr_missed, 2);
+	EXPECT(col.walk.nr_missed && !strcmp(col.walk.missed[0].reason, "early stop"),
+	       "reason given");
+	EXPECT_EQ(col.nr_viol, 0);
+}
+
+/* VMAs refused by rwc->invalid_vma are missed for that reason. */
+static void test_walk_invalid_vma_reason(void)
+{
+	struct story st;
+	const struct kvma *some[3], *skip[1];
+
+	setup();
+	story_fork(&sim, &st);
+	some[0] = &st.p, some[1] = &st.c1, some[2] = &st.c2;
+	skip[0] = &st.gc;
+	sim_walk(&sim, &st.P, st.p.anon_vma, st.p.pgoff, CB_TRY_TO_MIGRATE_ONE,
+		 some, 3, -1, skip, 1);
+	EXPECT_EQ(col.walk.nr_missed, 1);
+	EXPECT(col.walk.nr_missed && !strcmp(col.walk.missed[0].reason, "invalid_vma"),
+	       "invalid_vma named");
+	EXPECT_EQ(col.walk.missed[0].pid, 103);
+	EXPECT_EQ(col.nr_viol, 0);
+}
+
 int main(void)
 {
 	int failures = 0;
@@ -455,6 +548,11 @@ int main(void)
 	RUN(test_slab_reuse_new_id);
 	RUN(test_malformed_input);
 	RUN(test_json_schema);
+	RUN(test_walk_visits_all);
+	RUN(test_walk_visits_unchained_vma);
+	RUN(test_walk_visit_outside_range);
+	RUN(test_walk_stopped_early);
+	RUN(test_walk_invalid_vma_reason);
 	collector_free(&col);
 	return failures ? 1 : 0;
 }
