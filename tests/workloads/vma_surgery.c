@@ -14,11 +14,13 @@
  *   vma_surgery chain N      N generations, each forking the next
  *   vma_surgery wide N       one process forking N children
  */
+#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 static long psz;
@@ -135,13 +137,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vma_surgery: unmapped\n");
 		sleep(1);	/* alive: the free must not wait for exit */
 	} else if (!strcmp(what, "reuse")) {
+		/* G outlives C: as subreaper, P inherits and reaps it. */
+		must(!prctl(PR_SET_CHILD_SUBREAPER, 1), "prctl");
 		must(!pipe(go_pipe), "pipe");
 		pid_t c = spawn(middle, NULL);
 
 		must(waitpid(c, NULL, 0) == c, "waitpid");
 		must(write(go_pipe[1], "g", 1) == 1, "write");
-		/* G is now the init's child: wait for its output instead. */
-		sleep(1);
+		while (wait(NULL) > 0)
+			;
 	} else if (!strcmp(what, "chain") && n > 0) {
 		chain(&n);
 	} else if (!strcmp(what, "wide") && n > 0) {
