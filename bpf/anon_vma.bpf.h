@@ -66,7 +66,8 @@ static __always_inline void read_chain(struct vm_area_struct *vma,
 
 static __always_inline int emit_vma_event(__u32 type, int ret,
 					  struct vm_area_struct *vma,
-					  struct vm_area_struct *src)
+					  struct vm_area_struct *src,
+					  __u64 entry_ts)
 {
 	struct anon_vma *av, *parent;
 	struct vma_event *e;
@@ -78,6 +79,7 @@ static __always_inline int emit_vma_event(__u32 type, int ret,
 	}
 	__builtin_memset(e, 0, offsetof(struct vma_event, chain));
 	fill_hdr(&e->hdr, type, sizeof(*e));
+	e->entry_ts = entry_ts ?: e->hdr.ts;
 	e->ret = ret;
 	read_vma(vma, &e->vma);
 	read_vma(src, &e->src);
@@ -93,50 +95,91 @@ static __always_inline int emit_vma_event(__u32 type, int ret,
 	return 0;
 }
 
+/* The entry half of each fexit hook below: when the call began. */
+static __always_inline int stamp_entry(__u32 func)
+{
+	if (current_traced())
+		stash_put(func, 0, 0);
+	return 0;
+}
+
+static __always_inline __u64 entry_time(__u32 func)
+{
+	struct stash_args a;
+
+	stash_take(func, &a);
+	return a.ts;
+}
+
+SEC("fentry/__anon_vma_prepare")
+int BPF_PROG(fentry_anon_vma_prepare)
+{
+	return stamp_entry(STASH_PREPARE);
+}
+
 SEC("fexit/__anon_vma_prepare")
 int BPF_PROG(fexit_anon_vma_prepare, struct vm_area_struct *vma, int ret)
 {
 	if (!current_traced())
 		return 0;
-	return emit_vma_event(EV_ANON_VMA_PREPARE, ret, vma, NULL);
+	return emit_vma_event(EV_ANON_VMA_PREPARE, ret, vma, NULL,
+			      entry_time(STASH_PREPARE));
 }
 
 /* Runs in the parent, inside dup_mmap, before the child has a pid: vma is
  * the child's VMA and vma->vm_mm the child's mm, which EV_FORK names.
  * dup_mmap calls it for every VMA; those without an anon_vma are no news. */
 static __always_inline int on_anon_vma_fork(struct vm_area_struct *vma,
-					    struct vm_area_struct *pvma, int ret)
+					    struct vm_area_struct *pvma, int ret,
+					    __u64 entry_ts)
 {
 	if (!current_traced() || (!ret && !BPF_CORE_READ(pvma, anon_vma)))
 		return 0;
-	return emit_vma_event(EV_ANON_VMA_FORK, ret, vma, pvma);
+	return emit_vma_event(EV_ANON_VMA_FORK, ret, vma, pvma, entry_ts);
+}
+
+SEC("fentry/anon_vma_fork")
+int BPF_PROG(fentry_anon_vma_fork)
+{
+	return stamp_entry(STASH_FORK);
 }
 
 SEC("fexit/anon_vma_fork")
 int BPF_PROG(fexit_anon_vma_fork, struct vm_area_struct *vma,
 	     struct vm_area_struct *pvma, int ret)
 {
-	return on_anon_vma_fork(vma, pvma, ret);
+	if (!current_traced())
+		return 0;
+	return on_anon_vma_fork(vma, pvma, ret, entry_time(STASH_FORK));
 }
 
 /* Split, merge and mremap clone within current's mm. A clone into another
  * mm is anon_vma_fork's, whose own event reports the finished chain. */
 static __always_inline int on_anon_vma_clone(struct vm_area_struct *dst,
-					     struct vm_area_struct *src, int ret)
+					     struct vm_area_struct *src, int ret,
+					     __u64 entry_ts)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 
 	if (!current_traced() ||
 	    (void *)BPF_CORE_READ(dst, vm_mm) != (void *)BPF_CORE_READ(task, mm))
 		return 0;
-	return emit_vma_event(EV_ANON_VMA_CLONE, ret, dst, src);
+	return emit_vma_event(EV_ANON_VMA_CLONE, ret, dst, src, entry_ts);
+}
+
+SEC("fentry/anon_vma_clone")
+int BPF_PROG(fentry_anon_vma_clone)
+{
+	return stamp_entry(STASH_CLONE);
 }
 
 SEC("fexit/anon_vma_clone")
 int BPF_PROG(fexit_anon_vma_clone, struct vm_area_struct *dst,
 	     struct vm_area_struct *src, int ret)
 {
-	return on_anon_vma_clone(dst, src, ret);
+	if (!current_traced())
+		return 0;
+	return on_anon_vma_clone(dst, src, ret, entry_time(STASH_CLONE));
 }
 
 /* Newer kernels pass the VMA operation as a third argument; user space
@@ -145,7 +188,9 @@ SEC("fexit/anon_vma_clone")
 int BPF_PROG(fexit_anon_vma_clone3, struct vm_area_struct *dst,
 	     struct vm_area_struct *src, int op, int ret)
 {
-	return on_anon_vma_clone(dst, src, ret);
+	if (!current_traced())
+		return 0;
+	return on_anon_vma_clone(dst, src, ret, entry_time(STASH_CLONE));
 }
 
 /* VMA teardown may run outside the process (the last mmput): traced by
@@ -153,16 +198,43 @@ int BPF_PROG(fexit_anon_vma_clone3, struct vm_area_struct *dst,
 static __always_inline int on_unlink_anon_vmas(struct vm_area_struct *vma)
 {
 	__u64 av = (__u64)BPF_CORE_READ(vma, anon_vma);
+	__u64 now = bpf_ktime_get_ns();
 
 	if (!current_traced() && !anon_vma_traced(av))
 		return 0;
-	return emit_vma_event(EV_UNLINK_ANON_VMAS, 0, vma, NULL);
+	/* The chain is gone at return: report it now, and the end later. */
+	stash_put(STASH_UNLINK, 0, 0);
+	return emit_vma_event(EV_UNLINK_ANON_VMAS, 0, vma, NULL, now);
+}
+
+static __always_inline int on_unlink_done(void)
+{
+	struct unlink_done_event *e;
+	struct stash_args a;
+
+	if (!stash_take(STASH_UNLINK, &a))
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_lost();
+		return 0;
+	}
+	fill_hdr(&e->hdr, EV_UNLINK_DONE, sizeof(*e));
+	e->entry_ts = a.ts;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
 }
 
 SEC("fentry/unlink_anon_vmas")
 int BPF_PROG(fentry_unlink_anon_vmas, struct vm_area_struct *vma)
 {
 	return on_unlink_anon_vmas(vma);
+}
+
+SEC("fexit/unlink_anon_vmas")
+int BPF_PROG(fexit_unlink_anon_vmas)
+{
+	return on_unlink_done();
 }
 
 /* The last reference: anon_vma is freed, and with it its root when this
@@ -220,7 +292,7 @@ int BPF_KRETPROBE(kretprobe_anon_vma_prepare, int ret)
 
 	if (!stash_take(STASH_PREPARE, &a))
 		return 0;
-	return emit_vma_event(EV_ANON_VMA_PREPARE, ret, (void *)a.a0, NULL);
+	return emit_vma_event(EV_ANON_VMA_PREPARE, ret, (void *)a.a0, NULL, a.ts);
 }
 
 SEC("kprobe/anon_vma_fork")
@@ -239,7 +311,7 @@ int BPF_KRETPROBE(kretprobe_anon_vma_fork, int ret)
 
 	if (!stash_take(STASH_FORK, &a))
 		return 0;
-	return on_anon_vma_fork((void *)a.a0, (void *)a.a1, ret);
+	return on_anon_vma_fork((void *)a.a0, (void *)a.a1, ret, a.ts);
 }
 
 SEC("kprobe/anon_vma_clone")
@@ -258,13 +330,19 @@ int BPF_KRETPROBE(kretprobe_anon_vma_clone, int ret)
 
 	if (!stash_take(STASH_CLONE, &a))
 		return 0;
-	return on_anon_vma_clone((void *)a.a0, (void *)a.a1, ret);
+	return on_anon_vma_clone((void *)a.a0, (void *)a.a1, ret, a.ts);
 }
 
 SEC("kprobe/unlink_anon_vmas")
 int BPF_KPROBE(kprobe_unlink_anon_vmas, struct vm_area_struct *vma)
 {
 	return on_unlink_anon_vmas(vma);
+}
+
+SEC("kretprobe/unlink_anon_vmas")
+int BPF_KRETPROBE(kretprobe_unlink_anon_vmas)
+{
+	return on_unlink_done();
 }
 
 SEC("kprobe/__put_anon_vma")

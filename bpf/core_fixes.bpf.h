@@ -57,6 +57,7 @@ static __always_inline void snap_anon_vma(struct anon_vma *av,
 		s->num_children = BPF_CORE_READ(old, degree);
 		s->flags = SNAP_VALID | SNAP_HAS_DEGREE;
 	}
+	s->read_ts = bpf_ktime_get_ns();
 }
 
 #endif

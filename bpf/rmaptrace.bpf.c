@@ -49,10 +49,11 @@ static __always_inline void fill_hdr(struct event_hdr *h, __u32 type,
 }
 
 /*
- * kprobe mode: a kretprobe sees no arguments, so the kprobe stashes them,
- * keyed by task and function (anon_vma_fork calls anon_vma_clone).
+ * What a call's entry leaves for its return, keyed by task and function
+ * (anon_vma_fork calls anon_vma_clone): the entry time in both modes, and
+ * in kprobe mode the arguments, which a kretprobe cannot see.
  */
-enum stash_func { STASH_PREPARE, STASH_FORK, STASH_CLONE, STASH_WALK };
+enum stash_func { STASH_PREPARE, STASH_FORK, STASH_CLONE, STASH_WALK, STASH_UNLINK };
 
 struct stash_key {
 	__u32 tid;
@@ -81,6 +82,7 @@ static __always_inline void stash_put(__u32 func, __u64 a0, __u64 a1)
 
 static __always_inline bool stash_take(__u32 func, struct stash_args *out)
 {
+	out->ts = 0;
 	struct stash_key k = { (__u32)bpf_get_current_pid_tgid(), func };
 	struct stash_args *v = bpf_map_lookup_elem(&stash, &k);
 

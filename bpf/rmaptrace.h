@@ -23,6 +23,7 @@ enum rmap_event_type {
 	EV_FORK,			/* tp sched_process_fork, new thread group */
 	EV_EXIT,			/* tp sched_process_exit, group leader */
 	EV_RMAP_VISIT,			/* fexit of an rmap_one or invalid_vma callback */
+	EV_UNLINK_DONE,			/* fexit unlink_anon_vmas(vma) */
 	EV_TYPE_MAX,
 };
 
@@ -40,6 +41,7 @@ struct anon_vma_snap {
 	__u32 num_children;	/* degree where SNAP_HAS_DEGREE */
 	__u32 num_active_vmas;
 	__u32 flags;
+	__u64 read_ts;		/* the fields were read in [hdr.ts, read_ts] */
 };
 
 struct event_hdr {
@@ -72,6 +74,11 @@ struct vma_event {
 	__u32 nr_chain;		/* entries in chain[] */
 	__u32 chain_truncated;	/* the list went on past MAX_CHAIN */
 	__u32 pad;
+	/* When the call began (unlink: hdr.ts). The kernel changed the
+	 * counters somewhere in [entry_ts, end of call], under the root's
+	 * lock; another task's reading inside that window may see either
+	 * side of the change. 0 when unknown. */
+	__u64 entry_ts;
 	struct vma_info vma;
 	struct vma_info src;	/* pvma for fork, src for clone; else zero */
 	struct anon_vma_snap av;	/* vma->anon_vma */
@@ -125,6 +132,12 @@ struct visit_event {
 	__u64 address;		/* user address of the folio in vma */
 	__u32 callback;		/* enum rmap_callback */
 	__u32 ret;		/* the callback's return value */
+};
+
+/* EV_UNLINK_DONE: the unlink this task began at entry_ts is complete. */
+struct unlink_done_event {
+	struct event_hdr hdr;
+	__u64 entry_ts;
 };
 
 /* EV_FORK and EV_EXIT */

@@ -179,17 +179,19 @@ static int plan_hooks(struct rmaptrace_bpf *skel, const struct btf *btf,
 
 #define HOOK(f, fm, f0, f1, k0, k1, req) \
 	hooks[n++] = (struct hook){ f, { f0, f1 }, { k0, k1 }, req, fm }
-	HOOK("__anon_vma_prepare", "fexit", p->fexit_anon_vma_prepare, NULL,
+	/* Entry programs time each call: see vma_event.entry_ts. */
+	HOOK("__anon_vma_prepare", "fentry+fexit", p->fentry_anon_vma_prepare, p->fexit_anon_vma_prepare,
 	     p->kprobe_anon_vma_prepare, p->kretprobe_anon_vma_prepare, true);
-	HOOK("anon_vma_fork", "fexit", p->fexit_anon_vma_fork, NULL,
+	HOOK("anon_vma_fork", "fentry+fexit", p->fentry_anon_vma_fork, p->fexit_anon_vma_fork,
 	     p->kprobe_anon_vma_fork, p->kretprobe_anon_vma_fork, true);
 	/* Newer kernels pass the VMA operation as a third argument. */
-	HOOK("anon_vma_clone", clone3 ? "fexit (dst, src, operation)" : "fexit", clone3 ? p->fexit_anon_vma_clone3 : p->fexit_anon_vma_clone,
-	     NULL, p->kprobe_anon_vma_clone, p->kretprobe_anon_vma_clone, true);
+	HOOK("anon_vma_clone", clone3 ? "fentry+fexit (dst, src, operation)" : "fentry+fexit",
+	     p->fentry_anon_vma_clone, clone3 ? p->fexit_anon_vma_clone3 : p->fexit_anon_vma_clone,
+	     p->kprobe_anon_vma_clone, p->kretprobe_anon_vma_clone, true);
 	bpf_program__set_autoload(clone3 ? p->fexit_anon_vma_clone : p->fexit_anon_vma_clone3,
 				  false);
-	HOOK("unlink_anon_vmas", "fentry", p->fentry_unlink_anon_vmas, NULL,
-	     p->kprobe_unlink_anon_vmas, NULL, true);
+	HOOK("unlink_anon_vmas", "fentry+fexit", p->fentry_unlink_anon_vmas, p->fexit_unlink_anon_vmas,
+	     p->kprobe_unlink_anon_vmas, p->kretprobe_unlink_anon_vmas, true);
 	HOOK("__put_anon_vma", "fentry", p->fentry_put_anon_vma, NULL,
 	     p->kprobe_put_anon_vma, NULL, true);
 

@@ -88,6 +88,7 @@ static void check_freed(struct collector *c)
 
 void collector_finish(struct collector *c)
 {
+	race_resolve(c, UINT64_MAX, true);
 	/* Lost events leave holes the checks would read as violations. */
 	if (c->lost)
 		return;

@@ -14,21 +14,6 @@
 #include <string.h>
 #include "collector.h"
 
-#define GROW(arr, nr, cap)						\
-	({								\
-		int __ok = 1;						\
-		if ((nr) == (cap)) {					\
-			size_t __n = (cap) ? (cap) * 2 : 64;		\
-			void *__p = realloc((arr), __n * sizeof(*(arr)));	\
-			if (__p) {					\
-				(arr) = __p;				\
-				(cap) = __n;				\
-			} else {					\
-				__ok = 0;				\
-			}						\
-		}							\
-		__ok;							\
-	})
 
 int collector_init(struct collector *c)
 {
@@ -53,6 +38,8 @@ void collector_free(struct collector *c)
 	free(c->pending);
 	free(c->walk.visited);
 	free(c->walk.missed);
+	free(c->win);
+	free(c->sus);
 	ptrmap_free(&c->av_map);
 	ptrmap_free(&c->vma_map);
 	ptrmap_free(&c->mm_map);
@@ -292,7 +279,13 @@ static void learn_links(struct collector *c, uint32_t i,
 	}
 }
 
-/* Hold the kernel's counters in snapshot s against the derived ones. */
+static uint32_t abs_diff(uint32_t a, uint32_t b)
+{
+	return a > b ? a - b : b - a;
+}
+
+/* Hold the kernel's counters in snapshot s against the derived ones; a
+ * difference is a suspect until user/race.c has judged it. */
 static void compare(struct collector *c, uint32_t i,
 		    const struct anon_vma_snap *s, uint64_t ts,
 		    const char *when)
@@ -321,12 +314,14 @@ static void compare(struct collector *c, uint32_t i,
 		return;
 	d = anon_vma_derived(c, i);
 	if (d.num_children != s->num_children)
-		collector_violation(c, INV_NUM_CHILDREN, ts,
+		race_suspect(c, INV_NUM_CHILDREN, root_of(c, i),
+			abs_diff(d.num_children, s->num_children), ts, s->read_ts,
 			"anon_vma %u %s: kernel num_children %u, derived %u (%u live children%s)",
 			av_id(i), when, s->num_children, d.num_children,
 			a->nr_live_children, a->root == i && a->nr_avcs ? " + self" : "");
 	if (d.num_active_vmas != s->num_active_vmas)
-		collector_violation(c, INV_NUM_ACTIVE_VMAS, ts,
+		race_suspect(c, INV_NUM_ACTIVE_VMAS, root_of(c, i),
+			abs_diff(d.num_active_vmas, s->num_active_vmas), ts, s->read_ts,
 			"anon_vma %u %s: kernel num_active_vmas %u, derived %u",
 			av_id(i), when, s->num_active_vmas, d.num_active_vmas);
 }
@@ -481,6 +476,7 @@ static void on_prepare(struct collector *c, const struct vma_event *e)
 	v = &c->vma[vi];
 	set_chain(c, v, chain, n);
 	set_anon_vma(c, v, ai);
+	race_window(c, root_of(c, ai), e->entry_ts, e->hdr.ts);
 	check_vma_has_avc(c, e, v, "after __anon_vma_prepare");
 	compare(c, ai, &e->av, e->hdr.ts, "after __anon_vma_prepare");
 }
@@ -520,6 +516,7 @@ static void on_fork_vma(struct collector *c, const struct vma_event *e)
 	v = &c->vma[vi];
 	set_chain(c, v, chain, n);
 	set_anon_vma(c, v, ai);
+	race_window(c, root_of(c, ai), e->entry_ts, e->hdr.ts);
 	check_vma_has_avc(c, e, v, "after anon_vma_fork");
 
 	/* Invariant 4: the child is chained to all its parent VMA was. */
@@ -560,6 +557,7 @@ static void on_clone(struct collector *c, const struct vma_event *e)
 	v = &c->vma[vi];
 	set_chain(c, v, chain, n);
 	set_anon_vma(c, v, ai);
+	race_window(c, root_of(c, ai), e->entry_ts, e->hdr.ts);
 	check_vma_has_avc(c, e, v, "after anon_vma_clone");
 	if (ai != NONE)
 		compare(c, ai, &e->av, e->hdr.ts, "after anon_vma_clone");
@@ -585,6 +583,9 @@ static bool on_unlink(struct collector *c, const struct vma_event *e)
 			compare(c, c->av[ai].parent, &e->parent, e->hdr.ts,
 				"before unlink_anon_vmas (parent)");
 	}
+	/* Applied now; the kernel makes the change before EV_UNLINK_DONE. */
+	race_window(c, root_of(c, ai != NONE ? ai : v->nr_chain ? v->chain[0] : NONE),
+		    e->hdr.ts, UINT64_MAX);
 	set_chain(c, v, NULL, 0);
 	set_anon_vma(c, v, NONE);
 	v->dead = true;
@@ -787,6 +788,7 @@ static const size_t event_size[EV_TYPE_MAX] = {
 	[EV_FORK] = sizeof(struct task_event),
 	[EV_EXIT] = sizeof(struct task_event),
 	[EV_RMAP_VISIT] = sizeof(struct visit_event),
+	[EV_UNLINK_DONE] = sizeof(struct unlink_done_event),
 };
 
 int collector_feed(struct collector *c, const void *data, size_t len)
@@ -810,6 +812,7 @@ int collector_feed(struct collector *c, const void *data, size_t len)
 	}
 	if (!c->events++)
 		c->first_ts = h->ts;
+	c->cur_tid = h->tid;
 	bind_current_mm(c, h);
 
 	switch (h->type) {
@@ -840,7 +843,13 @@ int collector_feed(struct collector *c, const void *data, size_t len)
 	case EV_EXIT:
 		on_exit_event(c, data);
 		break;
+	case EV_UNLINK_DONE:
+		race_window_end(c, h->tid,
+				((const struct unlink_done_event *)data)->entry_ts, h->ts);
+		applied = false;
+		break;
 	}
+	race_resolve(c, h->ts, false);
 	/* Teardown of objects made before tracing began is not shown. */
 	if (c->on_event && applied)
 		c->on_event(c, h, c->cb_ctx);

@@ -16,6 +16,23 @@
 
 #define NONE UINT32_MAX
 
+/* Grow a (pointer, count, capacity) array to hold one more; 0 on ENOMEM. */
+#define GROW(arr, nr, cap)						\
+	({								\
+		int __ok = 1;						\
+		if ((nr) == (cap)) {					\
+			size_t __n = (cap) ? (cap) * 2 : 64;		\
+			void *__p = realloc((arr), __n * sizeof(*(arr)));	\
+			if (__p) {					\
+				(arr) = __p;				\
+				(cap) = __n;				\
+			} else {					\
+				__ok = 0;				\
+			}						\
+		}							\
+		__ok;							\
+	})
+
 enum av_origin {
 	ORIGIN_UNKNOWN,		/* first seen already made (attach, lost events) */
 	ORIGIN_PREPARE,		/* allocated by __anon_vma_prepare: a new root */
@@ -112,6 +129,27 @@ struct pending_visit {
 	uint32_t ret;
 };
 
+/*
+ * Counters are read without the root's lock, so a reading can fall inside
+ * another task's change to the same hierarchy, and the ring buffer's order
+ * need not be the lock's. A difference is held as a suspect until the
+ * stream has moved HORIZON past it, then explained by the other tasks'
+ * calls that overlapped the reading, or reported.
+ */
+#define RACE_HORIZON_NS	1000000000ull
+
+struct op_window {
+	uint32_t root, tid;	/* the hierarchy changed, by whom */
+	uint64_t t0, t1;	/* t1 UINT64_MAX while the call runs */
+};
+
+struct suspect {
+	uint32_t root, tid, diff;
+	int invariant;
+	uint64_t ts, read_ts;	/* the reading happened in [ts, read_ts] */
+	char msg[200];
+};
+
 /* log2 histograms and per-anon_vma walk cost (--hist). */
 #define HIST_SLOTS 40
 struct walk_stats {
@@ -146,6 +184,14 @@ struct collector {
 	struct walk_result walk;	/* the last EV_RMAP_WALK */
 	struct walk_stats stats;
 
+	struct op_window *win;
+	size_t nr_win, cap_win;
+	struct suspect *sus;
+	size_t nr_sus, cap_sus;
+	uint64_t explained;	/* differences explained by overlapping calls */
+	uint64_t last_resolve;
+	uint32_t cur_tid;	/* of the event being applied */
+
 	event_cb on_event;	/* after each event is applied */
 	void *cb_ctx;
 };
@@ -177,6 +223,15 @@ void collector_violation(struct collector *c, int inv, uint64_t ts,
 struct av_counters anon_vma_derived(const struct collector *c, uint32_t i);
 
 uint32_t log2_slot(uint64_t v);
+
+/* user/race.c */
+uint32_t root_of(const struct collector *c, uint32_t i);
+void race_window(struct collector *c, uint32_t root, uint64_t t0, uint64_t t1);
+void race_window_end(struct collector *c, uint32_t tid, uint64_t t0, uint64_t t1);
+void race_suspect(struct collector *c, int inv, uint32_t root, uint32_t diff,
+		  uint64_t ts, uint64_t read_ts, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+void race_resolve(struct collector *c, uint64_t now, bool all);
 
 /* The kernel function behind an enum rmap_callback. */
 const char *rmap_callback_name(unsigned int cb);

@@ -288,11 +288,13 @@ void report_final(const struct collector *c, const struct report_opts *o)
 		print_json(c, f);
 		fprintf(f, "{\"type\":\"summary\",\"events\":%llu,\"lost\":%llu,"
 			"\"violations\":%zu,\"walks\":%llu,\"malformed\":%llu,"
-			"\"truncated_chains\":%llu,\"checked\":%s}\n",
+			"\"truncated_chains\":%llu,\"explained_differences\":%llu,"
+			"\"checked\":%s}\n",
 			(unsigned long long)c->events, (unsigned long long)c->lost,
 			o->check ? c->nr_viol : 0, (unsigned long long)c->walks,
 			(unsigned long long)c->malformed,
 			(unsigned long long)c->truncated_chains,
+			(unsigned long long)c->explained,
 			o->check && !c->lost ? "true" : "false");
 		return;
 	}
@@ -309,6 +311,10 @@ void report_final(const struct collector *c, const struct report_opts *o)
 	fprintf(f, "%llu events, %llu lost, %zu violations%s\n",
 		(unsigned long long)c->events, (unsigned long long)c->lost,
 		o->check ? c->nr_viol : 0, o->check ? "" : " (not checked: --check)");
+	if (o->check && c->explained)
+		fprintf(f, "%llu counter readings differed by no more than the other "
+			"tasks' calls in flight on the hierarchy (explained, not violations)\n",
+			(unsigned long long)c->explained);
 	if (c->truncated_chains)
 		fprintf(f, "%llu AVC chains longer than %d were cut\n",
 			(unsigned long long)c->truncated_chains, MAX_CHAIN);

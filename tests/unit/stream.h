@@ -94,6 +94,7 @@ static inline void snap(const struct kav *a, struct anon_vma_snap *out)
 	out->num_children = a->num_children;
 	out->num_active_vmas = a->num_active_vmas;
 	out->flags = SNAP_VALID | SNAP_HAS_NUM_CHILDREN;
+	out->read_ts = 0;	/* read at hdr.ts */
 }
 
 static inline void emit_vma(struct sim *s, uint32_t type, const struct proc *cur,
@@ -102,6 +103,8 @@ static inline void emit_vma(struct sim *s, uint32_t type, const struct proc *cur
 	struct vma_event *e = calloc(1, sizeof(*e));
 
 	sim_hdr(s, &e->hdr, type, sizeof(*e), cur);
+	/* Calls take 500ns before their fexit; unlink is seen at entry. */
+	e->entry_ts = type == EV_UNLINK_ANON_VMAS ? e->hdr.ts : e->hdr.ts - 500;
 	e->vma = (struct vma_info){ v->ptr, v->mm, v->start, v->end, v->pgoff,
 				    v->anon_vma ? v->anon_vma->ptr : 0 };
 	if (src)
@@ -205,12 +208,23 @@ static inline void sim_put(struct sim *s, const struct proc *cur, struct kav *a)
 }
 
 /* unlink_anon_vmas: the event reads the state before. */
-static inline void sim_unlink(struct sim *s, const struct proc *cur, struct kvma *v)
+/* unlink_anon_vmas in two halves, so that tests can put another task's
+ * events between the entry and the change: the entry event... */
+static inline uint64_t sim_unlink_enter(struct sim *s, const struct proc *cur,
+					struct kvma *v)
+{
+	emit_vma(s, EV_UNLINK_ANON_VMAS, cur, v, NULL);
+	return s->ts;
+}
+
+/* ... then the change, the frees, and the return (EV_UNLINK_DONE). */
+static inline void sim_unlink_apply(struct sim *s, const struct proc *cur,
+				    struct kvma *v, uint64_t entry_ts)
 {
 	struct kav *emptied[MAX_CHAIN];
+	struct unlink_done_event d = {};
 	int ne = 0;
 
-	emit_vma(s, EV_UNLINK_ANON_VMAS, cur, v, NULL);
 	for (int k = v->n - 1; k >= 0; k--) {
 		struct kav *a = v->chain[k];
 
@@ -225,6 +239,14 @@ static inline void sim_unlink(struct sim *s, const struct proc *cur, struct kvma
 	v->n = 0;
 	for (int k = 0; k < ne; k++)
 		sim_put(s, cur, emptied[k]);
+	sim_hdr(s, &d.hdr, EV_UNLINK_DONE, sizeof(d), cur);
+	d.entry_ts = entry_ts;
+	sim_emit(s, &d.hdr);
+}
+
+static inline void sim_unlink(struct sim *s, const struct proc *cur, struct kvma *v)
+{
+	sim_unlink_apply(s, cur, v, sim_unlink_enter(s, cur, v));
 }
 
 static inline void sim_task(struct sim *s, uint32_t type, const struct proc *cur,

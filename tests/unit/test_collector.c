@@ -166,8 +166,74 @@ static void test_inv2_num_children(void)
 	sim.tamper = tamper_num_children;
 	sim.tamper_type = EV_ANON_VMA_FORK;
 	story_fork(&sim, &st);
+	collector_finish(&col);
 	EXPECT_EQ(count_viol(INV_NUM_CHILDREN), 1);
 	EXPECT_EQ(count_viol(INV_NUM_ACTIVE_VMAS), 0);
+}
+
+/*
+ * Races: C1's unlink has begun (the collector has applied it) but the
+ * kernel has not yet changed P's num_children when P's fork reads it. The
+ * reading is one above the derived count, and C1's call overlaps it.
+ */
+static void race_fork_during_unlink(void (*tamper)(struct sim *, struct event_hdr *),
+				    bool finish_unlink_first)
+{
+	struct proc P = { 200, 0xffff888002000000ULL }, C1 = { 201, 0xffff888002100000ULL },
+		    C2 = { 202, 0xffff888002200000ULL };
+	struct kvma p, c1, c2;
+	uint64_t t;
+
+	setup();
+	collector_add_process(&col, P.pid);
+	p = sim_vma(&sim, &P, 0x7f0000000000ULL, 8);
+	sim_prepare(&sim, &P, &p);
+	c1 = sim_fork_vma(&sim, &P, &C1, &p);
+	sim_task(&sim, EV_FORK, &P, &C1);
+	t = sim_unlink_enter(&sim, &C1, &c1);
+	if (finish_unlink_first)
+		sim_unlink_apply(&sim, &C1, &c1, t);
+	sim.tamper = tamper;
+	sim.tamper_type = EV_ANON_VMA_FORK;
+	c2 = sim_fork_vma(&sim, &P, &C2, &p);
+	if (!finish_unlink_first)
+		sim_unlink_apply(&sim, &C1, &c1, t);
+	(void)c2;
+	collector_finish(&col);
+}
+
+/* The model reads C1 as still counted while its unlink has not changed
+ * the count; these make the reading one or two higher again. */
+static void tamper_unlink_pending(struct sim *s, struct event_hdr *h)
+{
+	struct vma_event *e = (void *)h;
+
+	(void)s;
+	e->parent.num_children++;
+}
+
+static void test_race_explained_by_overlap(void)
+{
+	race_fork_during_unlink(NULL, false);
+	EXPECT_EQ(col.nr_viol, 0);
+	EXPECT_EQ(col.explained, 1);
+	dump_viol();
+}
+
+/* One call in flight moves a counter by one, not two. */
+static void test_race_difference_too_large(void)
+{
+	race_fork_during_unlink(tamper_unlink_pending, false);
+	EXPECT_EQ(count_viol(INV_NUM_CHILDREN), 1);
+	EXPECT_EQ(col.explained, 0);
+}
+
+/* A call that had returned before the reading explains nothing. */
+static void test_race_not_after_return(void)
+{
+	race_fork_during_unlink(tamper_unlink_pending, true);
+	EXPECT_EQ(count_viol(INV_NUM_CHILDREN), 1);
+	EXPECT_EQ(col.explained, 0);
 }
 
 /* The self link: a root that loses its own VMA gives its count back. */
@@ -205,6 +271,7 @@ static void test_inv3_num_active_vmas(void)
 	sim.tamper = tamper_active;
 	sim.tamper_type = EV_ANON_VMA_PREPARE;
 	story_fork(&sim, &st);
+	collector_finish(&col);
 	EXPECT_EQ(count_viol(INV_NUM_ACTIVE_VMAS), 1);
 }
 
@@ -538,6 +605,9 @@ int main(void)
 	RUN(test_inv2_num_children);
 	RUN(test_inv2_self_link_given_back);
 	RUN(test_inv3_num_active_vmas);
+	RUN(test_race_explained_by_overlap);
+	RUN(test_race_difference_too_large);
+	RUN(test_race_not_after_return);
 	RUN(test_inv4_vma_without_own_avc);
 	RUN(test_inv4_fork_misses_parent_avc);
 	RUN(test_inv6_leak);

@@ -25,12 +25,14 @@
 
 static long psz;
 
-static char *map_faulted(char *hint, int pages, int prot, int fixed)
+/* Anonymous pages, written so that each has its anon_vma; at hint, over
+ * whatever is there, when hint is given. */
+static char *map_faulted(char *hint, int pages, int prot)
 {
 	char *p = mmap(hint, pages * psz, prot, MAP_PRIVATE | MAP_ANONYMOUS |
-		       (fixed ? MAP_FIXED_NOREPLACE : 0), -1, 0);
+		       (hint ? MAP_FIXED : 0), -1, 0);
 
-	if (p == MAP_FAILED || (fixed && p != hint)) {
+	if (p == MAP_FAILED || (hint && p != hint)) {
 		perror("mmap");
 		exit(1);
 	}
@@ -109,19 +111,23 @@ int main(int argc, char **argv)
 	char *p, *q;
 
 	psz = sysconf(_SC_PAGESIZE);
-	p = map_faulted(NULL, 16, PROT_READ | PROT_WRITE, 0);
+	/* Room above the mapping for a neighbour: PROT_NONE never faults,
+	 * has no anon_vma and merges with nothing writable. */
+	p = mmap(NULL, 32 * psz, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	must(p != MAP_FAILED, "mmap");
+	p = map_faulted(p, 16, PROT_READ | PROT_WRITE);
 	fprintf(stderr, "vma_surgery: P=%d addr=%p\n", getpid(), (void *)p);
 
 	if (!strcmp(what, "split")) {
 		must(!mprotect(p + 4 * psz, 4 * psz, PROT_READ), "mprotect");
 	} else if (!strcmp(what, "merge")) {
 		/* Same flags, adjacent: the new range joins the VMA at mmap time. */
-		q = map_faulted(p + 16 * psz, 4, PROT_READ | PROT_WRITE, 1);
+		q = map_faulted(p + 16 * psz, 4, PROT_READ | PROT_WRITE);
 		fprintf(stderr, "vma_surgery: second=%p\n", (void *)q);
 	} else if (!strcmp(what, "neighbour")) {
 		/* Adjacent but other protections: a VMA of its own, whose first
 		 * fault reuses the mapping's anon_vma (find_mergeable_anon_vma). */
-		q = map_faulted(p + 16 * psz, 4, PROT_READ | PROT_WRITE | PROT_EXEC, 1);
+		q = map_faulted(p + 16 * psz, 4, PROT_READ | PROT_WRITE | PROT_EXEC);
 		fprintf(stderr, "vma_surgery: second=%p\n", (void *)q);
 	} else if (!strcmp(what, "mremap")) {
 		char *dst = mmap(NULL, 32 * psz, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
