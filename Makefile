@@ -8,7 +8,7 @@ KERNEL      ?= trixie
 # The VM matrix `make test` runs; `make test KERNELS=trixie` for quick work.
 KERNELS     ?= bullseye bookworm trixie sid
 
-CFLAGS      ?= -O2 -g -Wall -Wextra -Wno-missing-field-initializers
+CFLAGS      ?= -O2 -g -Wall -Wextra -Wno-missing-field-initializers -Werror=implicit-function-declaration
 USER_CFLAGS := $(CFLAGS) -Ibpf -Iuser -I$(OUT) -D_GNU_SOURCE
 BPF_CFLAGS  := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf -Wall
 

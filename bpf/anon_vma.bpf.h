@@ -64,6 +64,14 @@ static __always_inline void read_chain(struct vm_area_struct *vma,
 	e->chain_truncated = pos && pos != head;
 }
 
+/* No anon_vma and no AVC: nothing of the hierarchy to report (clones
+ * and teardown of PROT_NONE, file and never-written VMAs). */
+static __always_inline bool vma_unlinked(struct vm_area_struct *vma)
+{
+	return !BPF_CORE_READ(vma, anon_vma) &&
+	       (void *)BPF_CORE_READ(vma, anon_vma_chain.next) == &vma->anon_vma_chain;
+}
+
 static __always_inline int emit_vma_event(__u32 type, int ret,
 					  struct vm_area_struct *vma,
 					  struct vm_area_struct *src,
@@ -162,7 +170,8 @@ static __always_inline int on_anon_vma_clone(struct vm_area_struct *dst,
 	struct task_struct *task = (void *)bpf_get_current_task();
 
 	if (!current_traced() ||
-	    (void *)BPF_CORE_READ(dst, vm_mm) != (void *)BPF_CORE_READ(task, mm))
+	    (void *)BPF_CORE_READ(dst, vm_mm) != (void *)BPF_CORE_READ(task, mm) ||
+	    (!ret && vma_unlinked(dst)))
 		return 0;
 	return emit_vma_event(EV_ANON_VMA_CLONE, ret, dst, src, entry_ts);
 }
@@ -200,7 +209,7 @@ static __always_inline int on_unlink_anon_vmas(struct vm_area_struct *vma)
 	__u64 av = (__u64)BPF_CORE_READ(vma, anon_vma);
 	__u64 now = bpf_ktime_get_ns();
 
-	if (!current_traced() && !anon_vma_traced(av))
+	if ((!current_traced() && !anon_vma_traced(av)) || vma_unlinked(vma))
 		return 0;
 	/* The chain is gone at return: report it now, and the end later. */
 	stash_put(STASH_UNLINK, 0, 0);

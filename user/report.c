@@ -5,6 +5,7 @@
  * summary. Kernel addresses never appear: objects are shown by id.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "collector.h"
 #include "report.h"
@@ -280,21 +281,52 @@ static void print_json(const struct collector *c, FILE *f)
 	}
 }
 
+/*
+ * The shape of the hierarchies seen: depth is the most anon_vmas on one
+ * root-to-leaf parent chain (a fork chain N generations deep gives N),
+ * width the most child anon_vmas one anon_vma had over the trace.
+ */
+static void hierarchy_shape(const struct collector *c, uint32_t *depth,
+			    uint32_t *width)
+{
+	uint32_t *children = calloc(c->nr_av ? c->nr_av : 1, sizeof(*children));
+
+	*depth = *width = 0;
+	for (uint32_t i = 0; i < c->nr_av; i++) {
+		uint32_t d = 1, p = i;
+
+		while (c->av[p].parent != NONE && c->av[p].parent != p &&
+		       d <= c->nr_av) {
+			p = c->av[p].parent;
+			d++;
+		}
+		if (d > *depth && d <= c->nr_av)
+			*depth = d;
+		p = c->av[i].parent;
+		if (children && p != NONE && p != i && ++children[p] > *width)
+			*width = children[p];
+	}
+	free(children);
+}
+
 void report_final(const struct collector *c, const struct report_opts *o)
 {
 	FILE *f = o->out;
+	uint32_t depth, width;
+
+	hierarchy_shape(c, &depth, &width);
 
 	if (o->json) {
 		print_json(c, f);
 		fprintf(f, "{\"type\":\"summary\",\"events\":%llu,\"lost\":%llu,"
 			"\"violations\":%zu,\"walks\":%llu,\"malformed\":%llu,"
 			"\"truncated_chains\":%llu,\"explained_differences\":%llu,"
-			"\"checked\":%s}\n",
+			"\"max_depth\":%u,\"max_width\":%u,\"checked\":%s}\n",
 			(unsigned long long)c->events, (unsigned long long)c->lost,
 			o->check ? c->nr_viol : 0, (unsigned long long)c->walks,
 			(unsigned long long)c->malformed,
 			(unsigned long long)c->truncated_chains,
-			(unsigned long long)c->explained,
+			(unsigned long long)c->explained, depth, width,
 			o->check && !c->lost ? "true" : "false");
 		return;
 	}
@@ -311,6 +343,8 @@ void report_final(const struct collector *c, const struct report_opts *o)
 	fprintf(f, "%llu events, %llu lost, %zu violations%s\n",
 		(unsigned long long)c->events, (unsigned long long)c->lost,
 		o->check ? c->nr_viol : 0, o->check ? "" : " (not checked: --check)");
+	fprintf(f, "deepest hierarchy: %u anon_vmas root to leaf; widest: %u children of one anon_vma\n",
+		depth, width);
 	if (o->check && c->explained)
 		fprintf(f, "%llu counter readings differed by no more than the other "
 			"tasks' calls in flight on the hierarchy (explained, not violations)\n",

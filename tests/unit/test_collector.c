@@ -498,6 +498,9 @@ static void test_json_schema(void)
 	EXPECT(strstr(buf, "\"pid\":103,\"comm\":\"story\"}") != NULL, "GC's owner");
 	EXPECT(strstr(buf, "{\"type\":\"summary\",\"events\":") != NULL, "summary");
 	EXPECT(strstr(buf, "\"lost\":0,\"violations\":0,") != NULL, "no violations");
+	/* P -> C2 -> GC is three deep; P's anon_vma has two children. */
+	EXPECT(strstr(buf, "\"max_depth\":3,\"max_width\":2,") != NULL, "shape: %s",
+	       strstr(buf, "{\"type\":\"summary\""));
 	free(buf);
 }
 
