@@ -72,6 +72,14 @@ static __always_inline bool vma_unlinked(struct vm_area_struct *vma)
 	       (void *)BPF_CORE_READ(vma, anon_vma_chain.next) == &vma->anon_vma_chain;
 }
 
+/* A vma_event is built here and sent only as long as its chain. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vma_event);
+} vma_event_buf SEC(".maps");
+
 static __always_inline int emit_vma_event(__u32 type, int ret,
 					  struct vm_area_struct *vma,
 					  struct vm_area_struct *src,
@@ -79,12 +87,12 @@ static __always_inline int emit_vma_event(__u32 type, int ret,
 {
 	struct anon_vma *av, *parent;
 	struct vma_event *e;
+	__u32 zero = 0;
+	__u64 size;
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_lost();
+	e = bpf_map_lookup_elem(&vma_event_buf, &zero);
+	if (!e)
 		return 0;
-	}
 	__builtin_memset(e, 0, offsetof(struct vma_event, chain));
 	fill_hdr(&e->hdr, type, sizeof(*e));
 	e->entry_ts = entry_ts ?: e->hdr.ts;
@@ -99,7 +107,12 @@ static __always_inline int emit_vma_event(__u32 type, int ret,
 		trace_anon_vma((__u64)av);
 	}
 	read_chain(vma, e);
-	bpf_ringbuf_submit(e, 0);
+	size = vma_event_size(e->nr_chain);
+	if (size > sizeof(*e))
+		size = sizeof(*e);
+	e->hdr.size = size;
+	if (bpf_ringbuf_output(&events, e, size, rb_flags()))
+		count_lost();
 	return 0;
 }
 
@@ -230,7 +243,7 @@ static __always_inline int on_unlink_done(void)
 	}
 	fill_hdr(&e->hdr, EV_UNLINK_DONE, sizeof(*e));
 	e->entry_ts = a.ts;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
 }
 
@@ -274,7 +287,7 @@ static __always_inline int on_put_anon_vma(struct anon_vma *anon_vma)
 			bpf_map_delete_elem(&traced_anon_vmas, &r);
 		}
 	}
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
 }
 

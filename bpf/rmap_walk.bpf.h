@@ -95,7 +95,7 @@ static __always_inline int walk_end(void *folio, struct rmap_walk_control *rwc)
 		e->duration_ns = bpf_ktime_get_ns() - w->ts;
 		e->nr_visits = w->nr_visits;
 		e->stopped_early = w->stopped_early;
-		bpf_ringbuf_submit(e, 0);
+		bpf_ringbuf_submit(e, rb_flags());
 	} else {
 		count_lost();
 	}
@@ -130,7 +130,7 @@ static __always_inline int walk_visit(__u32 cb, struct vm_area_struct *vma,
 	e->address = address;
 	e->callback = cb;
 	e->ret = ret;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
 }
 

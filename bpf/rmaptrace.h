@@ -86,6 +86,10 @@ struct vma_event {
 	__u64 chain[MAX_CHAIN];	/* avc->anon_vma along vma->anon_vma_chain */
 };
 
+/* A vma_event is as long as its chain: hdr.size says so. */
+#define vma_event_size(nr_chain) \
+	(offsetof(struct vma_event, chain) + (__u64)(nr_chain) * sizeof(__u64))
+
 /* EV_PUT_ANON_VMA: the last reference is going; root may go with it. */
 struct put_event {
 	struct event_hdr hdr;

@@ -46,7 +46,7 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent,
 	e->child_pid = ctgid;
 	e->child_mm = (__u64)BPF_CORE_READ(child, mm);
 	BPF_CORE_READ_STR_INTO(&e->child_comm, child, comm);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
 }
 
@@ -64,7 +64,7 @@ int BPF_PROG(sched_process_exit, struct task_struct *p)
 		fill_hdr(&e->hdr, EV_EXIT, sizeof(*e));
 		e->child_pid = tgid;
 		e->exit_code = BPF_CORE_READ(p, exit_code);
-		bpf_ringbuf_submit(e, 0);
+		bpf_ringbuf_submit(e, rb_flags());
 	} else {
 		count_lost();
 	}

@@ -312,6 +312,8 @@ int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *o,
 		goto fail;
 	if (o->ringbuf_bytes)
 		bpf_map__set_max_entries(ctx->skel->maps.events, o->ringbuf_bytes);
+	ctx->skel->rodata->wakeup_bytes = (o->ringbuf_bytes ? o->ringbuf_bytes :
+					   bpf_map__max_entries(ctx->skel->maps.events)) / 4;
 
 	ret = rmaptrace_bpf__load(ctx->skel);
 	if (ret) {

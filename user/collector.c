@@ -779,10 +779,11 @@ static void on_walk(struct collector *c, const struct walk_event *e)
 }
 
 static const size_t event_size[EV_TYPE_MAX] = {
-	[EV_ANON_VMA_PREPARE] = sizeof(struct vma_event),
-	[EV_ANON_VMA_FORK] = sizeof(struct vma_event),
-	[EV_ANON_VMA_CLONE] = sizeof(struct vma_event),
-	[EV_UNLINK_ANON_VMAS] = sizeof(struct vma_event),
+	/* vma events: the smallest; the chain's length is checked below */
+	[EV_ANON_VMA_PREPARE] = vma_event_size(0),
+	[EV_ANON_VMA_FORK] = vma_event_size(0),
+	[EV_ANON_VMA_CLONE] = vma_event_size(0),
+	[EV_UNLINK_ANON_VMAS] = vma_event_size(0),
 	[EV_PUT_ANON_VMA] = sizeof(struct put_event),
 	[EV_RMAP_WALK] = sizeof(struct walk_event),
 	[EV_FORK] = sizeof(struct task_event),
@@ -797,7 +798,7 @@ int collector_feed(struct collector *c, const void *data, size_t len)
 	bool applied = true;
 
 	if (len < sizeof(*h) || h->type == 0 || h->type >= EV_TYPE_MAX ||
-	    len < event_size[h->type] || h->size != event_size[h->type]) {
+	    len < event_size[h->type]) {
 		c->malformed++;
 		return -1;
 	}
@@ -805,10 +806,14 @@ int collector_feed(struct collector *c, const void *data, size_t len)
 	    h->type == EV_ANON_VMA_CLONE || h->type == EV_UNLINK_ANON_VMAS) {
 		const struct vma_event *e = data;
 
-		if (e->nr_chain > MAX_CHAIN) {
+		if (e->nr_chain > MAX_CHAIN || h->size != vma_event_size(e->nr_chain) ||
+		    len < h->size) {
 			c->malformed++;
 			return -1;
 		}
+	} else if (h->size != event_size[h->type]) {
+		c->malformed++;
+		return -1;
 	}
 	if (!c->events++)
 		c->first_ts = h->ts;

@@ -287,8 +287,11 @@ int main(int argc, char **argv)
 	next_hist = env.interval ? now() + env.interval : 0;
 
 	while (!exiting) {
-		int n = ring_buffer__poll(rb, 100);
+		/* The BPF side wakes us only for a filling buffer. */
+		int n = ring_buffer__poll(rb, 50);
 
+		if (n >= 0)
+			n += ring_buffer__consume(rb);
 		if (n < 0 && n != -EINTR) {
 			fprintf(stderr, "rmaptrace: ring buffer: %s\n", strerror(-n));
 			break;

@@ -71,7 +71,7 @@ static inline void sim_hdr(struct sim *s, struct event_hdr *h, uint32_t type,
 	strcpy(h->comm, "story");
 }
 
-static inline void sim_emit(struct sim *s, struct event_hdr *h)
+static inline void sim_tamper(struct sim *s, struct event_hdr *h)
 {
 	if (s->tamper && (!s->tamper_type || s->tamper_type == (int)h->type)) {
 		void (*t)(struct sim *, struct event_hdr *) = s->tamper;
@@ -79,6 +79,11 @@ static inline void sim_emit(struct sim *s, struct event_hdr *h)
 		s->tamper = NULL;
 		t(s, h);
 	}
+}
+
+static inline void sim_emit(struct sim *s, struct event_hdr *h)
+{
+	sim_tamper(s, h);
 	collector_feed(s->c, h, h->size);
 }
 
@@ -116,7 +121,10 @@ static inline void emit_vma(struct sim *s, uint32_t type, const struct proc *cur
 	for (int k = 0; k < v->n; k++)
 		e->chain[k] = v->chain[v->n - 1 - k]->ptr;
 	e->nr_chain = v->n;
-	sim_emit(s, &e->hdr);
+	sim_tamper(s, &e->hdr);
+	/* As long as its chain, after any tampering with the chain. */
+	e->hdr.size = vma_event_size(e->nr_chain);
+	collector_feed(s->c, e, e->hdr.size);
 	free(e);
 }
 
