@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# A workload nobody here wrote: stress-ng stressors that fork and reshape
+# memory, under rmaptrace --check for a bounded time. Whatever they do, the
+# rebuilt hierarchy must hold: no violation, every kernel/derived counter
+# difference explained by calls in flight, nothing lost at the default ring
+# buffer size, and every anon_vma freed once stress-ng and its children
+# are gone. (madvise's MADV_HWPOISON SIGBUSes its own children as root; stress-ng
+# then calls the run unsuccessful, which is stress-ng's verdict, not ours.)
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+stress=$(command -v stress-ng) || fail "stress-ng is not installed (make deps)"
+out=$(vm_run -- rmaptrace --check --json --quiet -- "$stress" \
+	--fork 1 --vm 1 --vm-bytes 8M --mremap 1 --mremap-bytes 8M \
+	--madvise 1 --mmapfork 1 -t 8s 2>&1)
+rc=$?
+[[ $rc == 0 ]] || fail "rmaptrace exited $rc" "$(grep -av '"type":"anon_vma"' <<<"$out")"
+summary=$(grep -a '^{"type":"summary"' <<<"$out")
+[[ -n $summary ]] || fail "no summary" "$out"
+grep -aq 'dispatching hogs: 1 fork, 1 vm, 1 mremap, 1 madvise, 1 mmapfork' <<<"$out" ||
+	fail "stress-ng did not start its stressors" "$out"
+expect "violations" "$(jq .violations <<<"$summary")" 0
+expect "lost" "$(jq .lost <<<"$summary")" 0
+expect "checked" "$(jq .checked <<<"$summary")" true
+expect "malformed" "$(jq .malformed <<<"$summary")" 0
+expect "enough events to mean something" "$(jq '.events > 5000' <<<"$summary")" true
+expect "forks seen" "$(jq '.max_width > 10' <<<"$summary")" true
+expect "unfreed anon_vmas" \
+	"$(grep -a '^{"type":"anon_vma"' <<<"$out" | jq -r 'select(.freed == false) | .id' | wc -l)" 0
+echo "  stress-ng: $(jq -c '{events, walks, explained_differences, max_depth, max_width}' <<<"$summary")"
+finish
