@@ -80,10 +80,10 @@ struct {
 	__type(value, struct vma_event);
 } vma_event_buf SEC(".maps");
 
-static __always_inline int emit_vma_event(__u32 type, int ret,
-					  struct vm_area_struct *vma,
-					  struct vm_area_struct *src,
-					  __u64 entry_ts)
+/* Fill the per-CPU vma_event; returns it, or NULL. Its size: hdr.size. */
+static __always_inline struct vma_event *
+build_vma_event(__u32 type, int ret, struct vm_area_struct *vma,
+		struct vm_area_struct *src, __u64 entry_ts)
 {
 	struct anon_vma *av, *parent;
 	struct vma_event *e;
@@ -92,7 +92,7 @@ static __always_inline int emit_vma_event(__u32 type, int ret,
 
 	e = bpf_map_lookup_elem(&vma_event_buf, &zero);
 	if (!e)
-		return 0;
+		return NULL;
 	__builtin_memset(e, 0, offsetof(struct vma_event, chain));
 	fill_hdr(&e->hdr, type, sizeof(*e));
 	e->entry_ts = entry_ts ?: e->hdr.ts;
@@ -111,6 +111,22 @@ static __always_inline int emit_vma_event(__u32 type, int ret,
 	if (size > sizeof(*e))
 		size = sizeof(*e);
 	e->hdr.size = size;
+	return e;
+}
+
+static __always_inline int emit_vma_event(__u32 type, int ret,
+					  struct vm_area_struct *vma,
+					  struct vm_area_struct *src,
+					  __u64 entry_ts)
+{
+	struct vma_event *e = build_vma_event(type, ret, vma, src, entry_ts);
+	__u32 size;
+
+	if (!e)
+		return 0;
+	size = e->hdr.size;
+	if (size > sizeof(*e))
+		size = sizeof(*e);
 	if (bpf_ringbuf_output(&events, e, size, rb_flags()))
 		count_lost();
 	return 0;

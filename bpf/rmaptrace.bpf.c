@@ -110,3 +110,4 @@ static __always_inline bool stash_take(__u32 func, struct stash_args *out)
 #include "task.bpf.h"
 #include "anon_vma.bpf.h"
 #include "rmap_walk.bpf.h"
+#include "snapshot.bpf.h"

@@ -24,6 +24,7 @@ enum rmap_event_type {
 	EV_EXIT,			/* tp sched_process_exit, group leader */
 	EV_RMAP_VISIT,			/* fexit of an rmap_one or invalid_vma callback */
 	EV_UNLINK_DONE,			/* fexit unlink_anon_vmas(vma) */
+	EV_SNAPSHOT_VMA,		/* iter/task_vma at attach: a VMA as it is */
 	EV_TYPE_MAX,
 };
 
@@ -64,8 +65,9 @@ struct vma_info {
 };
 
 /*
- * EV_ANON_VMA_PREPARE, _FORK, _CLONE (after the call) and
- * EV_UNLINK_ANON_VMAS (before it): the VMA, the anon_vma it owns and that
+ * EV_ANON_VMA_PREPARE, _FORK, _CLONE (after the call),
+ * EV_UNLINK_ANON_VMAS (before it) and EV_SNAPSHOT_VMA (hdr names the task
+ * iterated, not current): the VMA, the anon_vma it owns and that
  * one's parent, and every anon_vma its chain links it to.
  */
 struct vma_event {

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sched.h>
@@ -13,6 +14,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/capability.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <bpf/btf.h>
 #include "attach.h"
@@ -307,6 +309,11 @@ int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *o,
 		return -1;
 	}
 	ret = plan_hooks(ctx->skel, btf, o, hooks, &nr, err, len);
+	/* task_vma iterators came in 5.12. */
+	ctx->has_task_vma_iter =
+		btf__find_by_name_kind(btf, "bpf_iter__task_vma", BTF_KIND_STRUCT) > 0;
+	if (!ctx->has_task_vma_iter)
+		bpf_program__set_autoload(ctx->skel->progs.snapshot_vma, false);
 	btf__free(btf);
 	if (ret)
 		goto fail;
@@ -328,15 +335,10 @@ int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *o,
 		}
 		goto fail;
 	}
-	if (o->pid) {
-		__u8 one = 1;
-
-		if (bpf_map__update_elem(ctx->skel->maps.traced_tgids, &o->pid,
-					 sizeof(o->pid), &one, 1, BPF_ANY)) {
-			snprintf(err, len, "cannot add pid %u to the filter: %s", o->pid,
-				 strerror(errno));
-			goto fail;
-		}
+	if (o->pid && rmaptrace_add_pid(ctx, o->pid)) {
+		snprintf(err, len, "cannot add pid %u to the filter: %s", o->pid,
+			 strerror(errno));
+		goto fail;
 	}
 	for (int i = 0; i < nr; i++) {
 		ret = attach_hook(ctx, &hooks[i]);
@@ -352,6 +354,10 @@ int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *o,
 			fprintf(stderr, "rmaptrace: hook %-30s %s\n", hooks[i].func,
 				hooks[i].mode);
 	}
+	if (o->verbose)
+		fprintf(stderr, "rmaptrace: snapshot at attach: %s\n",
+			ctx->has_task_vma_iter ? "task_vma iterator" :
+			"none (no task_vma iterator before 5.12)");
 	if (o->verbose)
 		fprintf(stderr, "rmaptrace: anon_vma counters: %s\n",
 			rmaptrace_has_num_children() ? "num_children, num_active_vmas" :
@@ -381,6 +387,74 @@ bool rmaptrace_has_num_children(void)
 	}
 	btf__free(btf);
 	return has;
+}
+
+int rmaptrace_add_pid(struct rmaptrace_ctx *ctx, uint32_t pid)
+{
+	__u8 one = 1;
+
+	return bpf_map__update_elem(ctx->skel->maps.traced_tgids, &pid, sizeof(pid),
+				    &one, 1, BPF_ANY);
+}
+
+int rmaptrace_snapshot(struct rmaptrace_ctx *ctx,
+		       int (*cb)(const void *rec, size_t len, void *arg), void *arg)
+{
+	struct bpf_link *link;
+	char *buf = NULL;
+	size_t len = 0, cap = 0, off = 0;
+	int fd, n = 0, ret = 0;
+	ssize_t r;
+
+	if (!ctx->has_task_vma_iter)
+		return -EOPNOTSUPP;
+	link = bpf_program__attach_iter(ctx->skel->progs.snapshot_vma, NULL);
+	if (!link)
+		return -errno;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		ret = -errno;
+		bpf_link__destroy(link);
+		return ret;
+	}
+	/* Read it all first: the iterator holds each mm's lock while it runs. */
+	for (;;) {
+		if (len == cap) {
+			char *p = realloc(buf, cap ? cap * 2 : 1 << 16);
+
+			if (!p) {
+				ret = -ENOMEM;
+				break;
+			}
+			buf = p;
+			cap = cap ? cap * 2 : 1 << 16;
+		}
+		r = read(fd, buf + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			ret = -errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		len += r;
+	}
+	close(fd);
+	bpf_link__destroy(link);
+	while (!ret && len - off >= sizeof(struct event_hdr)) {
+		const struct event_hdr *h = (const void *)(buf + off);
+
+		if (h->size < sizeof(*h) || h->size > len - off) {
+			ret = -EPROTO;
+			break;
+		}
+		if (cb(h, h->size, arg) == 0)
+			n++;
+		off += h->size;
+	}
+	free(buf);
+	return ret ? ret : n;
 }
 
 int rmaptrace_events_fd(struct rmaptrace_ctx *ctx)

@@ -15,6 +15,7 @@ struct rmaptrace_ctx {
 	struct rmaptrace_bpf *skel;
 	struct bpf_link *links[MAX_LINKS];
 	int nr_links;
+	bool has_task_vma_iter;	/* the kernel can take a snapshot */
 };
 
 struct attach_opts {
@@ -30,6 +31,15 @@ int rmaptrace_preflight(char *err, size_t len);
 int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *o,
 		   char *err, size_t len);
 void rmaptrace_close(struct rmaptrace_ctx *ctx);
+
+/* Trace pid too (a process that existed before attaching). */
+int rmaptrace_add_pid(struct rmaptrace_ctx *ctx, uint32_t pid);
+
+/* Every VMA of the traced processes as it stands, through the task_vma
+ * iterator: cb gets one EV_SNAPSHOT_VMA record at a time. Returns the
+ * number of records, -EOPNOTSUPP without the iterator, or -errno. */
+int rmaptrace_snapshot(struct rmaptrace_ctx *ctx,
+		       int (*cb)(const void *rec, size_t len, void *arg), void *arg);
 int rmaptrace_events_fd(struct rmaptrace_ctx *ctx);
 uint64_t rmaptrace_lost(struct rmaptrace_ctx *ctx);
 bool rmaptrace_has_num_children(void);

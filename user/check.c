@@ -76,12 +76,13 @@ static void check_freed(struct collector *c)
 	for (uint32_t i = 0; i < c->nr_av; i++) {
 		const struct anon_vma_node *a = &c->av[i];
 
-		if (a->freed || a->origin == ORIGIN_UNKNOWN)
+		if (a->freed || a->origin == ORIGIN_UNKNOWN || a->partial)
 			continue;
 		collector_violation(c, INV_FREED, 0,
 			"anon_vma %u (pid %u, %s) was never freed after its process tree exited (refcount %u, %u AVCs)",
 			av_id(i), mm_pid(c, a->mm),
-			a->origin == ORIGIN_PREPARE ? "__anon_vma_prepare" : "anon_vma_fork",
+			a->origin == ORIGIN_PREPARE ? "__anon_vma_prepare" :
+			a->origin == ORIGIN_FORK ? "anon_vma_fork" : "found by the snapshot",
 			a->refcount, a->nr_avcs);
 	}
 }

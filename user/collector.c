@@ -309,8 +309,7 @@ static void compare(struct collector *c, uint32_t i,
 
 	/* degree mixes both counts; its relation is not derived yet. An
 	 * anon_vma made before tracing has history the events never showed. */
-	if (!(s->flags & SNAP_HAS_NUM_CHILDREN) || a->origin == ORIGIN_UNKNOWN ||
-	    c->lost)
+	if (!(s->flags & SNAP_HAS_NUM_CHILDREN) || !av_checkable(c, i))
 		return;
 	d = anon_vma_derived(c, i);
 	if (d.num_children != s->num_children)
@@ -505,8 +504,7 @@ static void on_fork_vma(struct collector *c, const struct vma_event *e)
 		struct av_counters d = anon_vma_derived(c, ai);
 
 		c->av[ai].reused++;
-		if (c->av[ai].origin != ORIGIN_UNKNOWN && !c->lost &&
-		    (d.num_active_vmas != 0 || d.num_children >= 2))
+		if (av_checkable(c, ai) && (d.num_active_vmas != 0 || d.num_children >= 2))
 			collector_violation(c, INV_REUSE, e->hdr.ts,
 				"anon_vma %u reused on fork with num_active_vmas %u, num_children %u (allowed: 0 and < 2)",
 				av_id(ai), d.num_active_vmas, d.num_children);
@@ -561,6 +559,88 @@ static void on_clone(struct collector *c, const struct vma_event *e)
 	check_vma_has_avc(c, e, v, "after anon_vma_clone");
 	if (ai != NONE)
 		compare(c, ai, &e->av, e->hdr.ts, "after anon_vma_clone");
+}
+
+/* ---- the snapshot at attach ---- */
+
+static uint32_t snapshot_node(struct collector *c, uint64_t ptr)
+{
+	uint32_t i = anon_vma_of(c, ptr);
+
+	if (i != NONE && c->av[i].origin == ORIGIN_UNKNOWN) {
+		c->av[i].origin = ORIGIN_SNAPSHOT;
+		c->av[i].partial = true;	/* until collector_snapshot_done */
+	}
+	return i;
+}
+
+/* A VMA as the task_vma iterator found it. */
+static void on_snapshot(struct collector *c, const struct vma_event *e)
+{
+	uint32_t chain[MAX_CHAIN], n, vi, ai, pi;
+	struct vma_node *v;
+
+	vi = vma_of(c, &e->hdr, &e->vma, true);
+	if (vi == NONE)
+		return;
+	n = chain_nodes(c, e, chain);
+	for (uint32_t k = 0; k < n; k++)
+		snapshot_node(c, e->chain[k]);
+	ai = snapshot_node(c, e->av.anon_vma);
+	if (ai != NONE) {
+		if (c->av[ai].mm == NONE) {
+			c->av[ai].mm = c->vma[vi].mm;
+			c->av[ai].vm_start = e->vma.vm_start;
+		}
+		learn_links(c, ai, &e->av);
+		pi = e->parent.anon_vma ? snapshot_node(c, e->parent.anon_vma) : NONE;
+		if (pi != NONE)
+			learn_links(c, pi, &e->parent);
+	}
+	v = &c->vma[vi];
+	set_chain(c, v, chain, n);
+	set_anon_vma(c, v, ai);
+	/* Records the kernel's counters; partial nodes are not compared. */
+	if (ai != NONE) {
+		compare(c, ai, &e->av, e->hdr.ts, "at the snapshot");
+		pi = c->av[ai].parent;
+		if (pi != NONE && pi != ai && e->parent.anon_vma)
+			compare(c, pi, &e->parent, e->hdr.ts, "at the snapshot (parent)");
+	}
+}
+
+/*
+ * A hierarchy is whole when every snapshot anon_vma in it was read and
+ * the traced VMAs account for its counters: then no VMA outside the
+ * traced processes links to it, and from here on it is checked like any.
+ */
+uint32_t collector_snapshot_done(struct collector *c)
+{
+	uint32_t partial = 0;
+
+	for (uint32_t i = 0; i < c->nr_av; i++) {
+		struct anon_vma_node *a = &c->av[i];
+		struct av_counters d;
+
+		if (a->origin != ORIGIN_SNAPSHOT || !a->partial)
+			continue;
+		d = anon_vma_derived(c, i);
+		a->partial = !a->have_kernel || !(a->snap_flags & SNAP_HAS_NUM_CHILDREN) ||
+			     d.num_children != a->kernel.num_children ||
+			     d.num_active_vmas != a->kernel.num_active_vmas;
+		partial += a->partial;
+	}
+	/* A hierarchy is whole only if all of it is. */
+	for (uint32_t i = 0; i < c->nr_av; i++) {
+		uint32_t r = root_of(c, i);
+
+		if (c->av[i].origin == ORIGIN_SNAPSHOT && r != NONE && c->av[r].partial &&
+		    !c->av[i].partial) {
+			c->av[i].partial = true;
+			partial++;
+		}
+	}
+	return partial;
 }
 
 static bool on_unlink(struct collector *c, const struct vma_event *e)
@@ -714,7 +794,7 @@ static void on_walk(struct collector *c, const struct walk_event *e)
 	w->stopped_early = e->stopped_early;
 	w->nr_visited = w->nr_predicted = w->nr_missed = 0;
 	/* Invariant 5 holds the walk to a hierarchy the trace saw built. */
-	checkable = ai != NONE && c->av[ai].origin != ORIGIN_UNKNOWN && !c->lost;
+	checkable = ai != NONE && av_checkable(c, ai);
 
 	for (k = 0; k < c->nr_pending; k++) {
 		struct pending_visit *p = &c->pending[k];
@@ -790,6 +870,7 @@ static const size_t event_size[EV_TYPE_MAX] = {
 	[EV_EXIT] = sizeof(struct task_event),
 	[EV_RMAP_VISIT] = sizeof(struct visit_event),
 	[EV_UNLINK_DONE] = sizeof(struct unlink_done_event),
+	[EV_SNAPSHOT_VMA] = vma_event_size(0),
 };
 
 int collector_feed(struct collector *c, const void *data, size_t len)
@@ -803,7 +884,8 @@ int collector_feed(struct collector *c, const void *data, size_t len)
 		return -1;
 	}
 	if (h->type == EV_ANON_VMA_PREPARE || h->type == EV_ANON_VMA_FORK ||
-	    h->type == EV_ANON_VMA_CLONE || h->type == EV_UNLINK_ANON_VMAS) {
+	    h->type == EV_ANON_VMA_CLONE || h->type == EV_UNLINK_ANON_VMAS ||
+	    h->type == EV_SNAPSHOT_VMA) {
 		const struct vma_event *e = data;
 
 		if (e->nr_chain > MAX_CHAIN || h->size != vma_event_size(e->nr_chain) ||
@@ -847,6 +929,9 @@ int collector_feed(struct collector *c, const void *data, size_t len)
 		break;
 	case EV_EXIT:
 		on_exit_event(c, data);
+		break;
+	case EV_SNAPSHOT_VMA:
+		on_snapshot(c, data);
 		break;
 	case EV_UNLINK_DONE:
 		race_window_end(c, h->tid,

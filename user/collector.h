@@ -37,6 +37,7 @@ enum av_origin {
 	ORIGIN_UNKNOWN,		/* first seen already made (attach, lost events) */
 	ORIGIN_PREPARE,		/* allocated by __anon_vma_prepare: a new root */
 	ORIGIN_FORK,		/* allocated by anon_vma_fork */
+	ORIGIN_SNAPSHOT,	/* found by the snapshot at attach */
 };
 
 /* Counters as the kernel reported them and as the collector derives them. */
@@ -52,6 +53,9 @@ struct anon_vma_node {
 	enum av_origin origin;
 	bool freed;
 	bool have_kernel;	/* at least one snapshot read */
+	/* Part of its history or hierarchy is out of sight (a snapshot node
+	 * whose counters the traced VMAs do not account for): not checked. */
+	bool partial;
 	uint32_t reused;	/* times anon_vma_clone reused it on fork */
 	uint32_t nr_avcs;	/* AVCs linking it (interval tree size) */
 	uint32_t nr_live_children;	/* children whose tree is non-empty */
@@ -208,6 +212,10 @@ void collector_lost(struct collector *c, uint64_t n);
 /* A process traced from the start (-p PID, the CMD child). */
 void collector_add_process(struct collector *c, uint32_t pid);
 
+/* The snapshot's records have all been fed: decide which of the
+ * hierarchies it found are whole. Returns how many anon_vmas are not. */
+uint32_t collector_snapshot_done(struct collector *c);
+
 /* Every traced process has exited. */
 bool collector_all_exited(const struct collector *c);
 
@@ -235,6 +243,12 @@ void race_resolve(struct collector *c, uint64_t now, bool all);
 
 /* The kernel function behind an enum rmap_callback. */
 const char *rmap_callback_name(unsigned int cb);
+
+/* Counters and lifetime of anon_vma i are ours to check. */
+static inline bool av_checkable(const struct collector *c, uint32_t i)
+{
+	return c->av[i].origin != ORIGIN_UNKNOWN && !c->av[i].partial && !c->lost;
+}
 
 /* Ids shown to users: small integers, 1-based, never kernel addresses. */
 static inline uint32_t av_id(uint32_t i) { return i == NONE ? 0 : i + 1; }

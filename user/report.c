@@ -20,12 +20,15 @@ static const char *const event_name[EV_TYPE_MAX] = {
 	[EV_FORK] = "fork",
 	[EV_EXIT] = "exit",
 	[EV_RMAP_VISIT] = "rmap_one",
+	[EV_UNLINK_DONE] = "unlink_done",
+	[EV_SNAPSHOT_VMA] = "snapshot",
 };
 
 static const char *const origin_name[] = {
 	[ORIGIN_UNKNOWN] = "unknown",
 	[ORIGIN_PREPARE] = "prepare",
 	[ORIGIN_FORK] = "fork",
+	[ORIGIN_SNAPSHOT] = "snapshot",
 };
 
 static void json_string(FILE *f, const char *s, size_t max)
@@ -121,7 +124,8 @@ void report_event(struct collector *c, const struct event_hdr *h, void *ctx)
 	case EV_ANON_VMA_PREPARE:
 	case EV_ANON_VMA_FORK:
 	case EV_ANON_VMA_CLONE:
-	case EV_UNLINK_ANON_VMAS: {
+	case EV_UNLINK_ANON_VMAS:
+	case EV_SNAPSHOT_VMA: {
 		const struct vma_event *e = (const void *)h;
 
 		if (e->ret)

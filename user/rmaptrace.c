@@ -19,6 +19,8 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "collector.h"
+#include "evbuf.h"
+#include "proc.h"
 #include "report.h"
 
 static struct env {
@@ -179,10 +181,62 @@ static pid_t spawn_held(char **cmd, int *go_fd, int *err_fd)
 	return pid;
 }
 
+/* While the snapshot is taken, ring buffer events are held here. */
+static struct evbuf *held;
+
 static int handle_event(void *ctx, void *data, size_t len)
 {
-	collector_feed(ctx, data, len);
+	if (held)
+		evbuf_add(held, data, len);
+	else
+		collector_feed(ctx, data, len);
 	return 0;
+}
+
+static int hold_record(const void *rec, size_t len, void *arg)
+{
+	return evbuf_add(arg, rec, len);
+}
+
+/*
+ * -p PID: PID's descendants that already exist are traced too, and the
+ * hierarchy they have built so far comes from a snapshot, merged in time
+ * order with the events that raced it.
+ */
+static void attach_existing(struct rmaptrace_ctx *ctx, struct ring_buffer *rb,
+			    struct collector *c)
+{
+	struct evbuf snap = {}, events = {};
+	int pids[4096], n, ret;
+	uint32_t partial;
+
+	/* Twice: a fork between reading /proc and filling the map is seen
+	 * by the second pass, or by the BPF fork hook if the parent was in. */
+	for (int pass = 0; pass < 2; pass++) {
+		n = proc_descendants(env.pid, pids, 4096);
+		for (int k = 0; k < n; k++) {
+			rmaptrace_add_pid(ctx, pids[k]);
+			collector_add_process(c, pids[k]);
+		}
+	}
+	held = &events;
+	ret = rmaptrace_snapshot(ctx, hold_record, &snap);
+	ring_buffer__consume(rb);
+	held = NULL;
+	if (ret == -EOPNOTSUPP)
+		fprintf(stderr, "rmaptrace: no task_vma iterator in this kernel (5.12+): "
+			"anon_vmas made before attaching show only as events reach them\n");
+	else if (ret < 0)
+		fprintf(stderr, "rmaptrace: snapshot failed (%s): anon_vmas made before "
+			"attaching show only as events reach them\n", strerror(-ret));
+	evbuf_feed_merged(c, &events, &snap);
+	partial = collector_snapshot_done(c);
+	if (env.verbose)
+		fprintf(stderr, "rmaptrace: snapshot: %d processes, %d VMA records, %u anon_vmas "
+			"shared with untraced processes (not checked)\n",
+			n + 1, ret > 0 ? ret : 0, partial);
+	evbuf_free(&snap);
+	evbuf_free(&events);
 }
 
 static double now(void)
@@ -260,6 +314,9 @@ int main(int argc, char **argv)
 		rmaptrace_close(&ctx);
 		die("cannot open the ring buffer: %s", strerror(errno));
 	}
+
+	if (!child)
+		attach_existing(&ctx, rb, &col);
 
 	signal(SIGINT, sig_handler);
 	signal(SIGTERM, sig_handler);

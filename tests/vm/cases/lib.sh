@@ -67,7 +67,9 @@ check_seed_tree() {
 		expect "$who kernel = derived max num_active_vmas" \
 			"$(get "$pid" .max_num_active_vmas)" "$(get "$pid" .derived_max_num_active_vmas)"
 		expect "$who freed" "$(get "$pid" .freed)" "$([[ $state == freed ]] && echo true || echo false)"
-		expect "$who origin" "$(get "$pid" .origin)" "$([[ $who == P ]] && echo prepare || echo fork)"
+		# SEED_ORIGIN=snapshot: the tree was found at attach, not watched.
+		expect "$who origin" "$(get "$pid" .origin)" \
+			"${SEED_ORIGIN:-$([[ $who == P ]] && echo prepare || echo fork)}"
 	done
 	if [[ $state == live ]]; then
 		# Stopped while all four hold it: the counters as they stand.

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The hierarchy as it stands when rmaptrace attaches: every VMA of every
+ * traced process, with its anon_vma and AVCs, through the task_vma
+ * iterator (5.12+), which holds the mm's mmap lock around each VMA.
+ */
+
+SEC("iter/task_vma")
+int snapshot_vma(struct bpf_iter__task_vma *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct vm_area_struct *vma = ctx->vma;
+	struct vma_event *e;
+	__u32 tgid, size;
+
+	if (!task || !vma)
+		return 0;
+	tgid = BPF_CORE_READ(task, tgid);
+	if (!bpf_map_lookup_elem(&traced_tgids, &tgid) || vma_unlinked(vma))
+		return 0;
+	e = build_vma_event(EV_SNAPSHOT_VMA, 0, vma, NULL, 0);
+	if (!e)
+		return 0;
+	/* The task iterated, not the one reading the iterator. */
+	e->hdr.pid = tgid;
+	e->hdr.tid = BPF_CORE_READ(task, pid);
+	e->hdr.mm = (__u64)BPF_CORE_READ(task, mm);
+	BPF_CORE_READ_STR_INTO(&e->hdr.comm, task, comm);
+	size = e->hdr.size;
+	if (size > sizeof(*e))
+		size = sizeof(*e);
+	bpf_seq_write(ctx->meta->seq, e, size);
+	return 0;
+}
