@@ -236,6 +236,88 @@ static void test_race_not_after_return(void)
 	EXPECT_EQ(col.explained, 0);
 }
 
+/*
+ * Attaching to a tree that already exists: the snapshot's records alone
+ * must rebuild the seed's diagram, be judged whole, and be checked from
+ * then on like a traced tree.
+ */
+static void snapshot_of(struct story *st, bool with_p_and_c1)
+{
+	sim.mute = true;
+	story_fork(&sim, st);
+	sim.mute = false;
+	if (with_p_and_c1) {
+		emit_vma(&sim, EV_SNAPSHOT_VMA, &st->P, &st->p, NULL);
+		emit_vma(&sim, EV_SNAPSHOT_VMA, &st->C1, &st->c1, NULL);
+	} else {
+		col.nr_proc = 0;	/* -p C2: P and C1 are not traced */
+	}
+	collector_add_process(&col, st->C2.pid);
+	collector_add_process(&col, st->GC.pid);
+	emit_vma(&sim, EV_SNAPSHOT_VMA, &st->C2, &st->c2, NULL);
+	emit_vma(&sim, EV_SNAPSHOT_VMA, &st->GC, &st->gc, NULL);
+}
+
+static void test_snapshot_rebuilds_seed_tree(void)
+{
+	struct story st;
+	uint32_t p, c2, gc;
+
+	setup();
+	snapshot_of(&st, true);
+	EXPECT_EQ(collector_snapshot_done(&col), 0);
+	p = node(st.p.anon_vma->ptr);
+	c2 = node(st.c2.anon_vma->ptr);
+	gc = node(st.gc.anon_vma->ptr);
+	EXPECT(p != NONE && c2 != NONE && gc != NONE, "found");
+	EXPECT_EQ(col.av[gc].parent, c2);
+	EXPECT_EQ(col.av[gc].root, p);
+	EXPECT_EQ(col.av[p].origin, ORIGIN_SNAPSHOT);
+	EXPECT_EQ(anon_vma_derived(&col, p).num_children, 3);
+	EXPECT(av_checkable(&col, p), "whole hierarchy is checked");
+	story_exit(&sim, &st);
+	collector_finish(&col);
+	EXPECT_EQ(col.nr_viol, 0);
+	EXPECT(col.av[p].freed && col.av[gc].freed, "freed at exit");
+	dump_viol();
+}
+
+/* Planted: after the snapshot the kernel's count disagrees. */
+static void test_snapshot_then_violation(void)
+{
+	struct story st;
+
+	setup();
+	snapshot_of(&st, true);
+	collector_snapshot_done(&col);
+	sim.tamper = tamper_num_children;
+	sim.tamper_type = EV_UNLINK_ANON_VMAS;
+	story_exit(&sim, &st);
+	collector_finish(&col);
+	EXPECT(count_viol(INV_NUM_CHILDREN) >= 1, "a whole snapshot tree is checked");
+}
+
+/* -p C2: P's anon_vma links VMAs of processes not traced; its counters
+ * cannot be derived, and must not be reported as wrong. */
+static void test_snapshot_partial_not_checked(void)
+{
+	struct story st;
+	uint32_t p;
+
+	setup();
+	snapshot_of(&st, false);
+	EXPECT(collector_snapshot_done(&col) > 0, "partial hierarchy noticed");
+	p = node(st.p.anon_vma->ptr);
+	EXPECT(p != NONE && !av_checkable(&col, p), "P's anon_vma not checked");
+	sim_unlink(&sim, &st.GC, &st.gc);
+	sim_task(&sim, EV_EXIT, &st.GC, &st.GC);
+	sim_unlink(&sim, &st.C2, &st.c2);
+	sim_task(&sim, EV_EXIT, &st.C2, &st.C2);
+	collector_finish(&col);
+	EXPECT_EQ(col.nr_viol, 0);
+	dump_viol();
+}
+
 /* The self link: a root that loses its own VMA gives its count back. */
 static void test_inv2_self_link_given_back(void)
 {
@@ -608,6 +690,9 @@ int main(void)
 	RUN(test_inv2_num_children);
 	RUN(test_inv2_self_link_given_back);
 	RUN(test_inv3_num_active_vmas);
+	RUN(test_snapshot_rebuilds_seed_tree);
+	RUN(test_snapshot_then_violation);
+	RUN(test_snapshot_partial_not_checked);
 	RUN(test_race_explained_by_overlap);
 	RUN(test_race_difference_too_large);
 	RUN(test_race_not_after_return);
