@@ -67,8 +67,8 @@ static int split(const struct evbuf *b, struct rec *out, size_t *n)
 	return 0;
 }
 
-int evbuf_feed_merged(struct collector *c, const struct evbuf *a,
-		      const struct evbuf *b)
+int evbuf_feed_merged(const struct evbuf *a, const struct evbuf *b,
+		      void (*feed)(void *arg, const void *data, size_t len), void *arg)
 {
 	struct rec *r = malloc((a->nr + b->nr + 1) * sizeof(*r));
 	size_t n = 0;
@@ -80,7 +80,7 @@ int evbuf_feed_merged(struct collector *c, const struct evbuf *a,
 		ret = -1;
 	qsort(r, n, sizeof(*r), by_time);
 	for (size_t k = 0; k < n; k++)
-		collector_feed(c, r[k].h, r[k].len);
+		feed(arg, r[k].h, r[k].len);
 	free(r);
 	return ret;
 }

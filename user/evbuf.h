@@ -11,9 +11,9 @@ struct evbuf {
 };
 
 int evbuf_add(struct evbuf *b, const void *data, size_t len);
-/* Feed both buffers' events to c in timestamp order (ties: a first). */
-int evbuf_feed_merged(struct collector *c, const struct evbuf *a,
-		      const struct evbuf *b);
+/* Hand both buffers' events to feed in timestamp order (ties: a first). */
+int evbuf_feed_merged(const struct evbuf *a, const struct evbuf *b,
+		      void (*feed)(void *arg, const void *data, size_t len), void *arg);
 void evbuf_free(struct evbuf *b);
 
 #endif

@@ -10,17 +10,20 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "collector.h"
 #include "evbuf.h"
 #include "proc.h"
+#include "record.h"
 #include "report.h"
 
 static struct env {
@@ -30,6 +33,7 @@ static struct env {
 	long interval;
 	unsigned int buffer_mb;
 	char **cmd;
+	const char *record, *replay;
 } env = { .buffer_mb = 16 };
 
 const char *argp_program_version = "rmaptrace 0.1";
@@ -39,16 +43,21 @@ static const char doc[] =
 "\n"
 "USAGE: rmaptrace [OPTIONS] -p PID\n"
 "       rmaptrace [OPTIONS] -- CMD [ARGS...]\n"
+"       rmaptrace -r FILE [--check] [--json] [--hist] [--quiet]\n"
 "\n"
 "EXAMPLES:\n"
 "  rmaptrace -p 1234               # trace 1234 and its new children until Ctrl-C\n"
 "  rmaptrace -d 10 -p 1234         # ... for 10 seconds\n"
 "  rmaptrace --check -- ./server   # run ./server, check the hierarchy it built\n"
 "  rmaptrace --json -- make        # JSON lines, for other tools\n"
+"  rmaptrace -w t.rec -p 1234      # record the trace to t.rec as it goes\n"
+"  rmaptrace -r t.rec --check      # rebuild and check it anywhere, no root\n"
 "\n"
 "Exit status: 0 done, 1 --check found violations, 2 could not trace.";
 
 enum { OPT_CHECK = 0x100, OPT_JSON, OPT_BUFFER, OPT_QUIET, OPT_KPROBES, OPT_HIST };
+
+static struct recorder rec;
 
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0, "Trace this process and the processes it forks from now on" },
@@ -61,6 +70,8 @@ static const struct argp_option opts[] = {
 	{ "interval", 'i', "SECONDS", 0, "With --hist, print the histograms every SECONDS too" },
 	{ "kprobes", OPT_KPROBES, NULL, 0, "Attach with kprobes/kretprobes even where fentry/fexit work" },
 	{ "buffer-mb", OPT_BUFFER, "MB", 0, "Ring buffer size in MiB, a power of two (default 16)" },
+	{ "write", 'w', "FILE", 0, "Record the trace to FILE (mode 0600) as it goes" },
+	{ "read", 'r', "FILE", 0, "Replay a recording: no root, no BPF, same reports" },
 	{},
 };
 
@@ -112,12 +123,23 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 		if (env.buffer_mb & (env.buffer_mb - 1))
 			argp_error(st, "buffer size must be a power of two: %s", arg);
 		break;
+	case 'w':
+		env.record = arg;
+		break;
+	case 'r':
+		env.replay = arg;
+		break;
 	case ARGP_KEY_ARGS:
 		env.cmd = st->argv + st->next;
 		break;
 	case ARGP_KEY_ARG:
 		return ARGP_ERR_UNKNOWN;
 	case ARGP_KEY_END:
+		if (env.replay) {
+			if (env.pid || env.cmd || env.duration || env.record || env.kprobes)
+				argp_error(st, "-r replays a recording: it takes no -p, command, -d, -w or --kprobes");
+			break;
+		}
 		if (env.pid && env.cmd)
 			argp_error(st, "give either -p PID or a command, not both");
 		if (!env.pid && !env.cmd)
@@ -137,10 +159,14 @@ static void sig_handler(int sig)
 	exiting = 1;
 }
 
-static void die(const char *fmt, const char *arg)
+static void __attribute__((format(printf, 1, 2), noreturn)) die(const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "rmaptrace: ");
-	fprintf(stderr, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputc('\n', stderr);
 	exit(2);
 }
@@ -181,6 +207,20 @@ static pid_t spawn_held(char **cmd, int *go_fd, int *err_fd)
 	return pid;
 }
 
+/* Everything the collector is given goes through these, so that a
+ * recording holds it all, in the same order. */
+static void feed(void *c, const void *data, size_t len)
+{
+	recorder_put(&rec, REC_EVENT, data, len);
+	collector_feed(c, data, len);
+}
+
+static void add_process(struct collector *c, uint32_t pid)
+{
+	recorder_put(&rec, REC_PROCESS, &pid, sizeof(pid));
+	collector_add_process(c, pid);
+}
+
 /* While the snapshot is taken, ring buffer events are held here. */
 static struct evbuf *held;
 
@@ -189,7 +229,7 @@ static int handle_event(void *ctx, void *data, size_t len)
 	if (held)
 		evbuf_add(held, data, len);
 	else
-		collector_feed(ctx, data, len);
+		feed(ctx, data, len);
 	return 0;
 }
 
@@ -216,7 +256,7 @@ static void attach_existing(struct rmaptrace_ctx *ctx, struct ring_buffer *rb,
 		n = proc_descendants(env.pid, pids, 4096);
 		for (int k = 0; k < n; k++) {
 			rmaptrace_add_pid(ctx, pids[k]);
-			collector_add_process(c, pids[k]);
+			add_process(c, pids[k]);
 		}
 	}
 	held = &events;
@@ -229,7 +269,8 @@ static void attach_existing(struct rmaptrace_ctx *ctx, struct ring_buffer *rb,
 	else if (ret < 0)
 		fprintf(stderr, "rmaptrace: snapshot failed (%s): anon_vmas made before "
 			"attaching show only as events reach them\n", strerror(-ret));
-	evbuf_feed_merged(c, &events, &snap);
+	evbuf_feed_merged(&events, &snap, feed, c);
+	recorder_put(&rec, REC_SNAPSHOT_DONE, NULL, 0);
 	partial = collector_snapshot_done(c);
 	if (env.verbose)
 		fprintf(stderr, "rmaptrace: snapshot: %d processes, %d VMA records, %u anon_vmas "
@@ -256,6 +297,58 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 	return vfprintf(stderr, fmt, args);
 }
 
+static struct collector col;
+
+/* The end of every run, live or replayed: checks, reports, exit status. */
+static int finish_report(struct report_opts *ro)
+{
+	int e;
+
+	if (env.check)
+		collector_finish(&col);
+	if (env.hist && !env.json)
+		report_hist(&col, ro);
+	report_final(&col, ro);
+	e = env.check && col.nr_viol ? 1 : 0;
+	collector_free(&col);
+	return e;
+}
+
+/* -r FILE: the same reports from a recording, with no kernel involved. */
+static int replay_main(struct report_opts *ro)
+{
+	struct replay_info info;
+	char err[256];
+	FILE *f;
+	int ret, e;
+
+	f = fopen(env.replay, "rb");
+	if (!f)
+		die("cannot read %s: %s", env.replay, strerror(errno));
+	if (collector_init(&col))
+		die("%s", "out of memory");
+	if (!env.quiet) {
+		col.on_event = report_event;
+		col.cb_ctx = ro;
+	}
+	ret = replay_stream(f, &col, &info, err, sizeof(err));
+	fclose(f);
+	if (ret && !info.records) {
+		collector_free(&col);
+		die("%s: %s", env.replay, err);
+	}
+	if (env.verbose)
+		fprintf(stderr, "rmaptrace: %s: %llu records from kernel %s\n", env.replay,
+			(unsigned long long)info.records, info.hdr.release);
+	e = finish_report(ro);
+	if (ret) {
+		/* What came before the damage has been replayed and reported. */
+		fprintf(stderr, "rmaptrace: %s: %s\n", env.replay, err);
+		return 2;
+	}
+	return e;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { opts, parse_arg, "[-- CMD [ARGS...]]", doc };
@@ -263,8 +356,8 @@ int main(int argc, char **argv)
 	struct attach_opts ao = {};
 	struct rmaptrace_ctx ctx;
 	struct ring_buffer *rb;
-	struct collector col;
 	int go_fd = -1, err_fd = -1, status = 0, e;
+	uint64_t lost;
 	pid_t child = 0;
 	char err[256];
 	double deadline, next_hist;
@@ -274,6 +367,8 @@ int main(int argc, char **argv)
 		return 2;
 	ro.json = env.json;
 	ro.check = env.check;
+	if (env.replay)
+		return replay_main(&ro);
 	libbpf_set_print(libbpf_print);
 
 	if (rmaptrace_preflight(err, sizeof(err)))
@@ -296,7 +391,6 @@ int main(int argc, char **argv)
 	} else {
 		ao.pid = env.pid;
 	}
-	collector_add_process(&col, ao.pid);
 	ao.ringbuf_bytes = env.buffer_mb << 20;
 	ao.verbose = env.verbose;
 	ao.kprobes = env.kprobes;
@@ -305,6 +399,21 @@ int main(int argc, char **argv)
 			kill(child, SIGKILL);
 		die("%s", err);
 	}
+	if (env.record) {
+		struct utsname u;
+
+		uname(&u);
+		if (recorder_open(&rec, env.record, u.release,
+				  (rmaptrace_has_num_children() ? REC_FEAT_NUM_CHILDREN : 0) |
+				  (ctx.has_task_vma_iter ? REC_FEAT_TASK_VMA_ITER : 0) |
+				  (env.kprobes ? REC_FEAT_KPROBES : 0), err, sizeof(err))) {
+			if (child)
+				kill(child, SIGKILL);
+			rmaptrace_close(&ctx);
+			die("%s", err);
+		}
+	}
+	add_process(&col, ao.pid);
 	if (!env.quiet) {
 		col.on_event = report_event;
 		col.cb_ctx = &ro;
@@ -371,7 +480,10 @@ int main(int argc, char **argv)
 	}
 	/* What the kernel already wrote is the trace's: keep all of it. */
 	ring_buffer__consume(rb);
-	collector_lost(&col, rmaptrace_lost(&ctx));
+	lost = rmaptrace_lost(&ctx);
+	if (lost)
+		recorder_put(&rec, REC_LOST, &lost, sizeof(lost));
+	collector_lost(&col, lost);
 	ring_buffer__free(rb);
 	rmaptrace_close(&ctx);
 	if (child) {
@@ -380,12 +492,16 @@ int main(int argc, char **argv)
 			fprintf(stderr, "rmaptrace: leaving pid %d running\n", child);
 	}
 
-	if (env.check)
-		collector_finish(&col);
-	if (env.hist && !env.json)
-		report_hist(&col, &ro);
-	report_final(&col, &ro);
-	e = env.check && col.nr_viol ? 1 : 0;
-	collector_free(&col);
-	return e;
+	if (env.record) {
+		int werr = recorder_close(&rec);
+
+		if (werr)
+			fprintf(stderr, "rmaptrace: recording %s stopped at %llu bytes: %s; "
+				"it replays up to there\n", env.record,
+				(unsigned long long)rec.bytes, strerror(werr));
+		else if (env.verbose)
+			fprintf(stderr, "rmaptrace: recorded %llu bytes to %s\n",
+				(unsigned long long)rec.bytes, env.record);
+	}
+	return finish_report(&ro);
 }

@@ -40,6 +40,8 @@ struct sim {
 	void (*tamper)(struct sim *s, struct event_hdr *h);
 	int tamper_type;
 	bool mute;	/* the kernel runs, rmaptrace is not attached yet */
+	/* Also hand every event fed to this (a recorder, in test_record). */
+	void (*tap)(const void *data, size_t len);
 };
 
 struct proc {
@@ -85,8 +87,11 @@ static inline void sim_tamper(struct sim *s, struct event_hdr *h)
 static inline void sim_emit(struct sim *s, struct event_hdr *h)
 {
 	sim_tamper(s, h);
-	if (!s->mute)
-		collector_feed(s->c, h, h->size);
+	if (s->mute)
+		return;
+	if (s->tap)
+		s->tap(h, h->size);
+	collector_feed(s->c, h, h->size);
 }
 
 static inline void snap(const struct kav *a, struct anon_vma_snap *out)
@@ -126,8 +131,11 @@ static inline void emit_vma(struct sim *s, uint32_t type, const struct proc *cur
 	sim_tamper(s, &e->hdr);
 	/* As long as its chain, after any tampering with the chain. */
 	e->hdr.size = vma_event_size(e->nr_chain);
-	if (!s->mute || type == EV_SNAPSHOT_VMA)
+	if (!s->mute || type == EV_SNAPSHOT_VMA) {
+		if (s->tap)
+			s->tap(e, e->hdr.size);
 		collector_feed(s->c, e, e->hdr.size);
+	}
 	free(e);
 }
 

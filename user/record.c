@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Writing and reading recordings (format in record.h). No libbpf. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "record.h"
+
+_Static_assert(sizeof(struct rec_header) == 104, "recording header layout");
+
+int recorder_open(struct recorder *r, const char *path, const char *release,
+		  uint32_t features, char *err, size_t len)
+{
+	struct rec_header h = { .magic = REC_MAGIC, .version = REC_VERSION,
+				.size = sizeof(h), .features = features };
+	struct timespec ts;
+	int fd;
+
+	memset(r, 0, sizeof(*r));
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || !(r->f = fdopen(fd, "w"))) {
+		snprintf(err, len, "cannot create %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	/* An existing file keeps its mode through O_TRUNC: make it private. */
+	fchmod(fd, 0600);
+	strncpy(h.release, release, sizeof(h.release) - 1);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	h.created = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	if (fwrite(&h, sizeof(h), 1, r->f) != 1 || fflush(r->f)) {
+		snprintf(err, len, "cannot write %s: %s", path, strerror(errno));
+		fclose(r->f);
+		r->f = NULL;
+		return -1;
+	}
+	r->bytes = sizeof(h);
+	return 0;
+}
+
+void recorder_put(struct recorder *r, uint32_t kind, const void *p, uint32_t len)
+{
+	uint32_t head[2] = { kind, len };
+
+	if (!r->f || r->err)
+		return;
+	/* A record is written whole or, on error, cut: replay stops there. */
+	if (fwrite(head, sizeof(head), 1, r->f) != 1 ||
+	    (len && fwrite(p, len, 1, r->f) != 1)) {
+		r->err = errno ? errno : EIO;
+		return;
+	}
+	r->bytes += sizeof(head) + len;
+}
+
+int recorder_close(struct recorder *r)
+{
+	if (!r->f)
+		return 0;
+	recorder_put(r, REC_END, NULL, 0);
+	if (fflush(r->f) && !r->err)
+		r->err = errno;
+	if (fclose(r->f) && !r->err)
+		r->err = errno;
+	r->f = NULL;
+	return r->err;
+}
+
+int replay_stream(FILE *f, struct collector *c, struct replay_info *info,
+		  char *err, size_t len)
+{
+	static unsigned char buf[REC_MAX_PAYLOAD] __attribute__((aligned(8)));
+	uint64_t off = 0;
+	uint32_t head[2];
+	size_t n;
+
+	memset(info, 0, sizeof(*info));
+	n = fread(&info->hdr, 1, sizeof(info->hdr), f);
+	if (n < 8 || memcmp(info->hdr.magic, REC_MAGIC, 8)) {
+		snprintf(err, len, "offset 0: not an rmaptrace recording (bad magic)");
+		return -1;
+	}
+	if (n < sizeof(info->hdr)) {
+		snprintf(err, len, "offset %zu: header cut short", n);
+		return -1;
+	}
+	if (info->hdr.version != REC_VERSION || info->hdr.size != sizeof(info->hdr)) {
+		snprintf(err, len, "offset 8: recording version %u (header %u bytes); this rmaptrace reads version %d",
+			 info->hdr.version, info->hdr.size, REC_VERSION);
+		return -1;
+	}
+	info->hdr.release[sizeof(info->hdr.release) - 1] = 0;
+	off = sizeof(info->hdr);
+	for (;;) {
+		n = fread(head, 1, sizeof(head), f);
+		if (n == 0)
+			break;
+		if (n < sizeof(head)) {
+			snprintf(err, len, "offset %llu: record header cut short (the recording was interrupted)",
+				 (unsigned long long)off);
+			return -1;
+		}
+		if (info->ended) {
+			snprintf(err, len, "offset %llu: data after the end record",
+				 (unsigned long long)off);
+			return -1;
+		}
+		if (head[0] == 0 || head[0] >= REC_KIND_MAX || head[1] > REC_MAX_PAYLOAD) {
+			snprintf(err, len, "offset %llu: malformed record (kind %u, length %u)",
+				 (unsigned long long)off, head[0], head[1]);
+			return -1;
+		}
+		if (fread(buf, 1, head[1], f) != head[1]) {
+			snprintf(err, len, "offset %llu: record of %u bytes cut short (the recording was interrupted)",
+				 (unsigned long long)off, head[1]);
+			return -1;
+		}
+		switch (head[0]) {
+		case REC_EVENT:
+			if (collector_feed(c, buf, head[1])) {
+				snprintf(err, len, "offset %llu: malformed event (%u bytes)",
+					 (unsigned long long)off, head[1]);
+				return -1;
+			}
+			break;
+		case REC_LOST:
+		case REC_PROCESS:
+			if (head[1] != (head[0] == REC_LOST ? 8u : 4u)) {
+				snprintf(err, len, "offset %llu: malformed record (kind %u, length %u)",
+					 (unsigned long long)off, head[0], head[1]);
+				return -1;
+			}
+			if (head[0] == REC_LOST)
+				collector_lost(c, *(uint64_t *)buf);
+			else
+				collector_add_process(c, *(uint32_t *)buf);
+			break;
+		case REC_SNAPSHOT_DONE:
+			collector_snapshot_done(c);
+			break;
+		case REC_END:
+			info->ended = true;
+			break;
+		}
+		info->records++;
+		off += sizeof(head) + head[1];
+	}
+	if (!info->ended) {
+		snprintf(err, len, "offset %llu: the recording ends without its end record (the trace was cut short)",
+			 (unsigned long long)off);
+		return -1;
+	}
+	return 0;
+}
