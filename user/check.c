@@ -90,9 +90,13 @@ static void check_freed(struct collector *c)
 void collector_finish(struct collector *c)
 {
 	race_resolve(c, UINT64_MAX, true);
-	/* Lost events leave holes the checks would read as violations. */
-	if (c->lost)
+	/* Lost events leave holes the checks would read as violations, and
+	 * the loss is learnt after the fact: nothing found is trusted. */
+	if (c->lost) {
+		c->untrusted_viol += c->nr_viol;
+		c->nr_viol = 0;
 		return;
+	}
 	check_links(c);
 	check_vmas(c);
 	check_freed(c);

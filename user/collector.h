@@ -193,6 +193,7 @@ struct collector {
 	struct suspect *sus;
 	size_t nr_sus, cap_sus;
 	uint64_t explained;	/* differences explained by overlapping calls */
+	uint64_t untrusted_viol;	/* found, then dropped: events were lost */
 	uint64_t last_resolve;
 	uint32_t cur_tid;	/* of the event being applied */
 

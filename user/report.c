@@ -338,8 +338,10 @@ void report_final(const struct collector *c, const struct report_opts *o)
 	fputc('\n', f);
 	if (o->check) {
 		if (c->lost)
-			fprintf(f, "checks skipped: %llu events lost (raise --buffer-mb)\n",
-				(unsigned long long)c->lost);
+			fprintf(f, "checks skipped: %llu events lost (raise --buffer-mb); "
+				"%llu possible violations not reported\n",
+				(unsigned long long)c->lost,
+				(unsigned long long)c->untrusted_viol);
 		for (size_t k = 0; k < c->nr_viol; k++)
 			fprintf(f, "VIOLATION invariant %d: %s\n", c->viol[k].invariant,
 				c->viol[k].msg);

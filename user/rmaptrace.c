@@ -357,7 +357,7 @@ int main(int argc, char **argv)
 	struct rmaptrace_ctx ctx;
 	struct ring_buffer *rb;
 	int go_fd = -1, err_fd = -1, status = 0, e;
-	uint64_t lost;
+	uint64_t lost, lost_seen = 0;
 	pid_t child = 0;
 	char err[256];
 	double deadline, next_hist;
@@ -455,9 +455,19 @@ int main(int argc, char **argv)
 	while (!exiting) {
 		/* The BPF side wakes us only for a filling buffer. */
 		int n = ring_buffer__poll(rb, 50);
+		uint64_t l;
 
 		if (n >= 0)
 			n += ring_buffer__consume(rb);
+		/* Learn of losses as they happen: checks stop trusting from here. */
+		l = rmaptrace_lost(&ctx);
+		if (l > lost_seen) {
+			uint64_t d = l - lost_seen;
+
+			recorder_put(&rec, REC_LOST, &d, sizeof(d));
+			collector_lost(&col, d);
+			lost_seen = l;
+		}
 		if (n < 0 && n != -EINTR) {
 			fprintf(stderr, "rmaptrace: ring buffer: %s\n", strerror(-n));
 			break;
@@ -480,7 +490,7 @@ int main(int argc, char **argv)
 	}
 	/* What the kernel already wrote is the trace's: keep all of it. */
 	ring_buffer__consume(rb);
-	lost = rmaptrace_lost(&ctx);
+	lost = rmaptrace_lost(&ctx) - lost_seen;
 	if (lost)
 		recorder_put(&rec, REC_LOST, &lost, sizeof(lost));
 	collector_lost(&col, lost);
