@@ -24,7 +24,7 @@ UNIT_TESTS  := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/tes
 DEB_PKGS    := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
                qemu-system-x86 busybox-static cpio jq zstd xz-utils file stress-ng
 
-.PHONY: all deps test unit-test vm-test demo clean
+.PHONY: all deps test unit-test vm-test demo clean fuzz
 all: deps rmaptrace workloads
 
 deps:
@@ -55,6 +55,20 @@ $(OUT)/unit/%: tests/unit/%.c tests/unit/stream.h tests/unit/unit.h $(COLLECTOR)
 $(OUT):
 	mkdir -p $@
 
+# The recording reader and the collector under libFuzzer (clang), seeded
+# with recordings of the kernel model. FUZZ_SECONDS bounds a run.
+FUZZ_SECONDS ?= 60
+$(OUT)/fuzz/fuzz_replay: tests/fuzz/fuzz_replay.c $(COLLECTOR) $(HEADERS) | $(OUT)
+	@mkdir -p $(@D)
+	$(CLANG) -g -O1 $(filter-out -O2 -g,$(USER_CFLAGS)) -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined $< $(COLLECTOR) -o $@
+$(OUT)/fuzz/make_seeds: tests/fuzz/make_seeds.c tests/unit/stream.h $(COLLECTOR) $(HEADERS) | $(OUT)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -Itests/unit $< $(COLLECTOR) -o $@
+
+fuzz: $(OUT)/fuzz/fuzz_replay $(OUT)/fuzz/make_seeds
+	@tests/run-fuzz $(FUZZ_SECONDS)
+
 unit-test: $(UNIT_TESTS)
 	@tests/run-unit $(UNIT_TESTS)
 
@@ -62,7 +76,7 @@ vm-test: all
 	@tests/run-vm $(KERNELS)
 
 # Unit tests on the host, then the VM tests on the default kernel.
-test: all $(UNIT_TESTS)
+test: all $(UNIT_TESTS) $(OUT)/fuzz/fuzz_replay $(OUT)/fuzz/make_seeds
 	@tests/run-all $(KERNELS)
 
 # Boot the default kernel and trace the seeds' story.

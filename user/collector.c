@@ -365,7 +365,7 @@ static void set_chain(struct collector *c, struct vma_node *v,
 	uint32_t k;
 
 	for (k = 0; k < v->nr_chain; k++)
-		if (!chain_has(chain, n, v->chain[k]))
+		if (v->chain[k] != NONE && !chain_has(chain, n, v->chain[k]))
 			avc_unlink(c, v->chain[k]);
 	for (k = 0; k < n; k++)
 		if (chain[k] != NONE && !chain_has(v->chain, v->nr_chain, chain[k]))
