@@ -40,23 +40,39 @@ static __always_inline void read_vma(struct vm_area_struct *vma,
 	vi->anon_vma = (__u64)BPF_CORE_READ(vma, anon_vma);
 }
 
-/* Copy avc->anon_vma for every AVC on vma->anon_vma_chain. */
+/* AVCs on vma->anon_vma_chain, up to MAX_CHAIN + 1 (more is cut). */
+static __always_inline __u32 count_chain(struct vm_area_struct *vma)
+{
+	struct list_head *head = &vma->anon_vma_chain;
+	struct list_head *pos = BPF_CORE_READ(vma, anon_vma_chain.next);
+	__u32 n = 0;
+
+	for (int i = 0; i <= MAX_CHAIN; i++) {
+		if (!pos || pos == head)
+			break;
+		n++;
+		pos = BPF_CORE_READ(pos, next);
+	}
+	return n;
+}
+
+/* Copy avc->anon_vma for up to cap AVCs (cap a power of two). */
 static __always_inline void read_chain(struct vm_area_struct *vma,
-				       struct vma_event *e)
+				       struct vma_event *e, __u32 cap)
 {
 	struct list_head *head = &vma->anon_vma_chain;
 	struct list_head *pos = BPF_CORE_READ(vma, anon_vma_chain.next);
 	__u32 off = bpf_core_field_offset(struct anon_vma_chain, same_vma);
 	__u32 n = 0;
 
-	for (int i = 0; i < MAX_CHAIN; i++) {
+	for (int i = 0; i < cap; i++) {
 		struct anon_vma_chain *avc;
 
 		if (!pos || pos == head)
 			break;
 		avc = (void *)pos - off;
-		e->chain[n & (MAX_CHAIN - 1)] = (__u64)BPF_CORE_READ(avc, anon_vma);
-		trace_anon_vma(e->chain[n & (MAX_CHAIN - 1)]);
+		e->chain[n & (cap - 1)] = (__u64)BPF_CORE_READ(avc, anon_vma);
+		trace_anon_vma(e->chain[n & (cap - 1)]);
 		n++;
 		pos = BPF_CORE_READ(pos, next);
 	}
@@ -72,29 +88,18 @@ static __always_inline bool vma_unlinked(struct vm_area_struct *vma)
 	       (void *)BPF_CORE_READ(vma, anon_vma_chain.next) == &vma->anon_vma_chain;
 }
 
-/* A vma_event is built here and sent only as long as its chain. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct vma_event);
-} vma_event_buf SEC(".maps");
-
-/* Fill the per-CPU vma_event; returns it, or NULL. Its size: hdr.size. */
-static __always_inline struct vma_event *
-build_vma_event(__u32 type, int ret, struct vm_area_struct *vma,
-		struct vm_area_struct *src, __u64 entry_ts)
+/* Fill e, which has room for cap chain entries; hdr.size says how much
+ * of it was reserved (the collector reads nr_chain entries). */
+static __always_inline void fill_vma_event(struct vma_event *e, __u32 cap,
+					   __u32 type, int ret,
+					   struct vm_area_struct *vma,
+					   struct vm_area_struct *src,
+					   __u64 entry_ts)
 {
 	struct anon_vma *av, *parent;
-	struct vma_event *e;
-	__u32 zero = 0;
-	__u64 size;
 
-	e = bpf_map_lookup_elem(&vma_event_buf, &zero);
-	if (!e)
-		return NULL;
 	__builtin_memset(e, 0, offsetof(struct vma_event, chain));
-	fill_hdr(&e->hdr, type, sizeof(*e));
+	fill_hdr(&e->hdr, type, vma_event_size(cap));
 	e->entry_ts = entry_ts ?: e->hdr.ts;
 	e->ret = ret;
 	read_vma(vma, &e->vma);
@@ -106,30 +111,39 @@ build_vma_event(__u32 type, int ret, struct vm_area_struct *vma,
 		snap_anon_vma(parent, &e->parent);
 		trace_anon_vma((__u64)av);
 	}
-	read_chain(vma, e);
-	size = vma_event_size(e->nr_chain);
-	if (size > sizeof(*e))
-		size = sizeof(*e);
-	e->hdr.size = size;
-	return e;
+	read_chain(vma, e, cap);
 }
+
+/*
+ * Reserved straight in the ring buffer, in one of three sizes by chain
+ * length: a per-CPU scratch buffer would be shared by programs that
+ * preemptible kernels can interleave on one CPU.
+ */
+#define EMIT_VMA_EVENT_CAP(cap)							\
+	do {									\
+		struct vma_event *e =						\
+			bpf_ringbuf_reserve(&events, vma_event_size(cap), 0);	\
+		if (!e) {							\
+			count_lost();						\
+			return 0;						\
+		}								\
+		fill_vma_event(e, cap, type, ret, vma, src, entry_ts);		\
+		bpf_ringbuf_submit(e, rb_flags());				\
+		return 0;							\
+	} while (0)
 
 static __always_inline int emit_vma_event(__u32 type, int ret,
 					  struct vm_area_struct *vma,
 					  struct vm_area_struct *src,
 					  __u64 entry_ts)
 {
-	struct vma_event *e = build_vma_event(type, ret, vma, src, entry_ts);
-	__u32 size;
+	__u32 n = count_chain(vma);
 
-	if (!e)
-		return 0;
-	size = e->hdr.size;
-	if (size > sizeof(*e))
-		size = sizeof(*e);
-	if (bpf_ringbuf_output(&events, e, size, rb_flags()))
-		count_lost();
-	return 0;
+	if (n <= 8)
+		EMIT_VMA_EVENT_CAP(8);
+	if (n <= 32)
+		EMIT_VMA_EVENT_CAP(32);
+	EMIT_VMA_EVENT_CAP(MAX_CHAIN);
 }
 
 /* The entry half of each fexit hook below: when the call began. */

@@ -88,7 +88,8 @@ struct vma_event {
 	__u64 chain[MAX_CHAIN];	/* avc->anon_vma along vma->anon_vma_chain */
 };
 
-/* A vma_event is as long as its chain: hdr.size says so. */
+/* The bytes a vma_event needs for nr_chain entries; hdr.size may be more
+ * (the BPF side reserves in size classes), never less. */
 #define vma_event_size(nr_chain) \
 	(offsetof(struct vma_event, chain) + (__u64)(nr_chain) * sizeof(__u64))
 

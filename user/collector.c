@@ -888,8 +888,9 @@ int collector_feed(struct collector *c, const void *data, size_t len)
 	    h->type == EV_SNAPSHOT_VMA) {
 		const struct vma_event *e = data;
 
-		if (e->nr_chain > MAX_CHAIN || h->size != vma_event_size(e->nr_chain) ||
-		    len < h->size) {
+		/* Reserved in a size class: at least as long as its chain. */
+		if (e->nr_chain > MAX_CHAIN || h->size < vma_event_size(e->nr_chain) ||
+		    h->size > sizeof(struct vma_event) || len < h->size) {
 			c->malformed++;
 			return -1;
 		}
