@@ -30,6 +30,8 @@ void collector_free(struct collector *c)
 {
 	for (size_t i = 0; i < c->nr_vma; i++)
 		free(c->vma[i].chain);
+	for (size_t i = 0; i < c->nr_av; i++)
+		free(c->av[i].avc_vma);
 	free(c->av);
 	free(c->vma);
 	free(c->mm);
@@ -327,9 +329,21 @@ static void compare(struct collector *c, uint32_t i,
 
 /* ---- AVCs: the collector's interval trees ---- */
 
-static void avc_link(struct collector *c, uint32_t i)
+/* The collector's interval tree of anon_vma i: a list of VMA indices. */
+static void avc_link(struct collector *c, uint32_t i, uint32_t vi)
 {
 	struct anon_vma_node *a = &c->av[i];
+
+	if (a->nr_avcs == a->cap_avc_vma) {
+		uint32_t cap = a->cap_avc_vma ? a->cap_avc_vma * 2 : 4;
+		uint32_t *p = realloc(a->avc_vma, cap * sizeof(*p));
+
+		if (!p)
+			return;
+		a->avc_vma = p;
+		a->cap_avc_vma = cap;
+	}
+	a->avc_vma[a->nr_avcs] = vi;
 
 	if (a->nr_avcs++ == 0 && a->parent != NONE && a->parent != i) {
 		c->av[a->parent].nr_live_children++;
@@ -338,12 +352,16 @@ static void avc_link(struct collector *c, uint32_t i)
 	note_derived_max(c, i);
 }
 
-static void avc_unlink(struct collector *c, uint32_t i)
+static void avc_unlink(struct collector *c, uint32_t i, uint32_t vi)
 {
 	struct anon_vma_node *a = &c->av[i];
+	uint32_t k;
 
-	if (!a->nr_avcs)
+	for (k = 0; k < a->nr_avcs && a->avc_vma[k] != vi; k++)
+		;
+	if (k == a->nr_avcs)
 		return;
+	a->avc_vma[k] = a->avc_vma[a->nr_avcs - 1];
 	/* unlink_anon_vmas gives an emptied tree's count back at once. */
 	if (--a->nr_avcs == 0 && a->parent != NONE && a->parent != i &&
 	    c->av[a->parent].nr_live_children)
@@ -366,10 +384,10 @@ static void set_chain(struct collector *c, struct vma_node *v,
 
 	for (k = 0; k < v->nr_chain; k++)
 		if (v->chain[k] != NONE && !chain_has(chain, n, v->chain[k]))
-			avc_unlink(c, v->chain[k]);
+			avc_unlink(c, v->chain[k], v - c->vma);
 	for (k = 0; k < n; k++)
 		if (chain[k] != NONE && !chain_has(v->chain, v->nr_chain, chain[k]))
-			avc_link(c, chain[k]);
+			avc_link(c, chain[k], v - c->vma);
 	if (n > v->cap_chain) {
 		uint32_t *p = realloc(v->chain, n * sizeof(*p));
 
@@ -830,7 +848,8 @@ static void on_walk(struct collector *c, const struct walk_event *e)
 
 	/* Predicted: live VMAs chained to the anon_vma that cover the folio. */
 	if (ai != NONE) {
-		for (uint32_t i = 0; i < c->nr_vma; i++) {
+		for (uint32_t k = 0; k < c->av[ai].nr_avcs; k++) {
+			uint32_t i = c->av[ai].avc_vma[k];
 			const struct vma_node *v = &c->vma[i];
 			struct walk_vma m = { .vma = i, .pid = mm_pid(c, v->mm),
 					      .vm_start = v->vm_start };

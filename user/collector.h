@@ -58,6 +58,8 @@ struct anon_vma_node {
 	bool partial;
 	uint32_t reused;	/* times anon_vma_clone reused it on fork */
 	uint32_t nr_avcs;	/* AVCs linking it (interval tree size) */
+	uint32_t *avc_vma;	/* the VMAs of those AVCs: what a walk visits */
+	uint32_t cap_avc_vma;
 	uint32_t nr_live_children;	/* children whose tree is non-empty */
 	uint32_t nr_active;	/* VMAs with vma->anon_vma == this */
 	uint32_t snap_flags;
