@@ -14,9 +14,13 @@ struct walk {
 	__u64 anon_vma;
 	__u32 nr_visits;
 	__u32 stopped_early;
+	__u32 nested;		/* walks begun inside this one, not yet ended */
+	__u32 pad;
 };
 
-/* tid -> walk in progress; walks do not nest within a task. */
+/* tid -> traced walk in progress. A callback can start a walk of its own
+ * (a migration that splits a large folio, say): such a walk is counted in
+ * nested, and neither its visits nor its end belong to the outer walk. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
@@ -68,7 +72,12 @@ static __always_inline int walk_begin(void *folio)
 {
 	struct walk w = { .anon_vma = folio_anon_vma(folio) };
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct walk *outer = bpf_map_lookup_elem(&walks, &tid);
 
+	if (outer) {
+		outer->nested++;
+		return 0;
+	}
 	if (!anon_vma_traced(w.anon_vma))
 		return 0;
 	w.ts = bpf_ktime_get_ns();
@@ -84,6 +93,10 @@ static __always_inline int walk_end(void *folio, struct rmap_walk_control *rwc)
 
 	if (!w)
 		return 0;
+	if (w->nested) {
+		w->nested--;
+		return 0;
+	}
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (e) {
 		__builtin_memset(e, 0, sizeof(*e));
@@ -110,7 +123,7 @@ static __always_inline int walk_visit(__u32 cb, struct vm_area_struct *vma,
 	struct walk *w = bpf_map_lookup_elem(&walks, &tid);
 	struct visit_event *e;
 
-	if (!w)
+	if (!w || w->nested)
 		return 0;
 	if (cb < CB_FIRST_INVALID) {
 		w->nr_visits++;
@@ -207,8 +220,15 @@ int BPF_KPROBE(kprobe_rmap_walk_anon, void *folio, struct rmap_walk_control *rwc
 SEC("kretprobe/rmap_walk_anon")
 int BPF_KRETPROBE(kretprobe_rmap_walk_anon)
 {
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct walk *w = bpf_map_lookup_elem(&walks, &tid);
 	struct stash_args a;
 
+	/* A nested walk's return: its kprobe stashed nothing. */
+	if (w && w->nested) {
+		w->nested--;
+		return 0;
+	}
 	if (!stash_take(STASH_WALK, &a))
 		return 0;
 	return walk_end((void *)a.a0, (void *)a.a1);
