@@ -684,7 +684,13 @@ static bool on_unlink(struct collector *c, const struct vma_event *e)
 	/* Applied now; the kernel makes the change before EV_UNLINK_DONE. */
 	race_window(c, root_of(c, ai != NONE ? ai : v->nr_chain ? v->chain[0] : NONE),
 		    e->hdr.ts, UINT64_MAX);
-	set_chain(c, v, NULL, 0);
+	{
+		uint32_t n = v->nr_chain;
+
+		v->last_anon_vma = v->anon_vma;
+		set_chain(c, v, NULL, 0);	/* counts only: the array stays */
+		v->nr_last_chain = n;
+	}
 	set_anon_vma(c, v, NONE);
 	v->dead = true;
 	ptrmap_del(&c->vma_map, v->ptr);

@@ -76,6 +76,9 @@ struct vma_node {
 	uint32_t nr_chain, cap_chain;
 	uint32_t *chain;	/* node indices, one per AVC */
 	bool dead;
+	/* Once dead: what it was linked to when unmapped, for pictures.
+	 * chain[0..nr_last_chain) keeps those AVCs' anon_vmas. */
+	uint32_t nr_last_chain, last_anon_vma;
 };
 
 struct mm_node {

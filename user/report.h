@@ -18,6 +18,9 @@ void report_event(struct collector *c, const struct event_hdr *h, void *ctx);
 /* log2 histograms of walk duration and visits, and the costliest anon_vmas. */
 void report_hist(const struct collector *c, const struct report_opts *o);
 
+/* user/dot.c: the hierarchy as a Graphviz digraph. */
+void report_dot(const struct collector *c, FILE *f);
+
 /* The hierarchy, the violations (with check) and the summary line. */
 void report_final(const struct collector *c, const struct report_opts *o);
 

@@ -33,7 +33,7 @@ static struct env {
 	long interval;
 	unsigned int buffer_mb;
 	char **cmd;
-	const char *record, *replay;
+	const char *record, *replay, *dot;
 } env = { .buffer_mb = 16 };
 
 const char *argp_program_version = "rmaptrace 0.1";
@@ -55,7 +55,7 @@ static const char doc[] =
 "\n"
 "Exit status: 0 done, 1 --check found violations, 2 could not trace.";
 
-enum { OPT_CHECK = 0x100, OPT_JSON, OPT_BUFFER, OPT_QUIET, OPT_KPROBES, OPT_HIST };
+enum { OPT_CHECK = 0x100, OPT_JSON, OPT_BUFFER, OPT_QUIET, OPT_KPROBES, OPT_HIST, OPT_DOT };
 
 static struct recorder rec;
 
@@ -72,6 +72,7 @@ static const struct argp_option opts[] = {
 	{ "buffer-mb", OPT_BUFFER, "MB", 0, "Ring buffer size in MiB, a power of two (default 16)" },
 	{ "write", 'w', "FILE", 0, "Record the trace to FILE (mode 0600) as it goes" },
 	{ "read", 'r', "FILE", 0, "Replay a recording: no root, no BPF, same reports" },
+	{ "dot", OPT_DOT, "FILE", 0, "At exit, write the hierarchy as Graphviz to FILE" },
 	{},
 };
 
@@ -129,6 +130,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 	case 'r':
 		env.replay = arg;
 		break;
+	case OPT_DOT:
+		env.dot = arg;
+		break;
 	case ARGP_KEY_ARGS:
 		env.cmd = st->argv + st->next;
 		break;
@@ -136,7 +140,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 		return ARGP_ERR_UNKNOWN;
 	case ARGP_KEY_END:
 		if (env.replay) {
-			if (env.pid || env.cmd || env.duration || env.record || env.kprobes)
+			if (env.pid || env.cmd || env.duration || env.record || env.kprobes ||
+			    env.interval)
 				argp_error(st, "-r replays a recording: it takes no -p, command, -d, -w or --kprobes");
 			break;
 		}
@@ -309,6 +314,17 @@ static int finish_report(struct report_opts *ro)
 	if (env.hist && !env.json)
 		report_hist(&col, ro);
 	report_final(&col, ro);
+	if (env.dot) {
+		FILE *f = fopen(env.dot, "w");
+
+		if (f) {
+			report_dot(&col, f);
+			if (fclose(f))
+				f = NULL;
+		}
+		if (!f)
+			fprintf(stderr, "rmaptrace: cannot write %s: %s\n", env.dot, strerror(errno));
+	}
 	e = env.check && col.nr_viol ? 1 : 0;
 	collector_free(&col);
 	return e;

@@ -38,6 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ro.json = true;
 	report_final(&c, &ro);
 	report_hist(&c, &ro);
+	report_dot(&c, devnull);
 	collector_free(&c);
 	return 0;
 }

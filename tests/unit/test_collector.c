@@ -530,6 +530,38 @@ static void test_loss_learnt_late(void)
 	EXPECT(col.untrusted_viol > 0, "counted as untrusted");
 }
 
+/* The picture: one box per process, the seed's parent links, every AVC. */
+static void test_dot_seed_story(void)
+{
+	struct story st;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int avcs = 0;
+	uint32_t gc, c2;
+
+	setup();
+	story_fork(&sim, &st);
+	f = open_memstream(&buf, &len);
+	report_dot(&col, f);
+	fclose(f);
+	gc = av_id(node(st.gc.anon_vma->ptr));
+	c2 = av_id(node(st.c2.anon_vma->ptr));
+	for (const char *p = buf; (p = strstr(p, "label=\"avc\"")); p++)
+		avcs++;
+	EXPECT(strstr(buf, "digraph rmaptrace {") != NULL, "a digraph");
+	EXPECT(strstr(buf, "label=\"pid 103 ") != NULL, "GC's box: %s", buf);
+	{
+		char edge[64];
+
+		snprintf(edge, sizeof(edge), "av%u -> av%u [label=\"parent\"", gc, c2);
+		EXPECT(strstr(buf, edge) != NULL, "GC's anon_vma -> C2's: %s", edge);
+	}
+	/* P 1 AVC, C1 2, C2 2, GC 3 */
+	EXPECT_EQ(avcs, 8);
+	free(buf);
+}
+
 /* A freed anon_vma's address reused by the slab is a new object. */
 static void test_slab_reuse_new_id(void)
 {
@@ -726,6 +758,7 @@ int main(void)
 	RUN(test_slab_reuse_new_id);
 	RUN(test_malformed_input);
 	RUN(test_json_schema);
+	RUN(test_dot_seed_story);
 	RUN(test_walk_visits_all);
 	RUN(test_walk_visits_unchained_vma);
 	RUN(test_walk_visit_outside_range);

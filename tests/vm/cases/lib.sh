@@ -9,7 +9,7 @@ vm_run() { "$vm_dir/run" --kernel "$kernel" "$@"; }
 
 # fail REASON [OUTPUT]: stop here.
 fail() {
-	echo "FAIL vm/$case_name [$(basename "$kernel")]: $1"
+	echo "FAIL ${case_prefix:-vm}/$case_name [$(basename "$kernel")]: $1"
 	[[ -n ${2:-} ]] && sed 's/^/  | /' <<<"$2" | tail -n 60
 	exit 1
 }
@@ -21,12 +21,12 @@ expect() {
 
 finish() {
 	if ((${#errors[@]})); then
-		echo "FAIL vm/$case_name [$(basename "$kernel")]"
+		echo "FAIL ${case_prefix:-vm}/$case_name [$(basename "$kernel")]"
 		printf '  %s\n' "${errors[@]}"
 		[[ -n ${out:-} ]] && sed 's/^/  | /' <<<"$out" | grep -a -e '"type":"anon_vma"' -e summary -e violation -e seed_fork | head -n 80
 		exit 1
 	fi
-	echo "PASS vm/$case_name [$(basename "$kernel")]"
+	echo "PASS ${case_prefix:-vm}/$case_name [$(basename "$kernel")]"
 }
 
 # check_seed_tree OUTPUT FREED: the seed's diagram in rmaptrace --json
@@ -82,4 +82,48 @@ check_seed_tree() {
 	expect "violations" "$(jq .violations <<<"$summary")" 0
 	expect "lost" "$(jq .lost <<<"$summary")" 0
 	expect "checked" "$(jq .checked <<<"$summary")" true
+}
+
+# check_migrate_walks OUTPUT PAGES: the walks of a `fork_tree --migrate`
+# run (see migrate_walks.sh) in rmaptrace --json OUTPUT.
+check_migrate_walks() {
+	local out=$1 pages=$2 addr nodes moved want first walks unmap_cb cb i w got order summary
+	addr=$(grep -oE 'fork_tree: addr=0x[0-9a-f]+' <<<"$out" | cut -d= -f2)
+	nodes=$(grep -oE 'fork_tree: addr=.* nodes=[0-9]+' <<<"$out" | grep -oE '[0-9]+$')
+	moved=$(grep -oE 'fork_tree: moved=[0-9]+' <<<"$out" | cut -d= -f2)
+	[[ -n $addr && -n $nodes ]] || fail "workload did not report its mapping" "$out"
+	expect "pages moved" "$moved" "$pages"
+	# Every pid of the tree, sorted: what each walk must visit.
+	want=$(grep -oE 'fork_tree: node=[0-9]+ pid=[0-9]+' <<<"$out" | grep -oE '[0-9]+$' | sort -n | paste -sd, -)
+	expect "processes in the tree" "$(tr , '\n' <<<"$want" | grep -c .)" "$nodes"
+
+	first=$(( addr >> 12 ))
+	walks=$(grep -a '^{"type":"walk"' <<<"$out" |
+		jq -c --argjson lo "$first" --argjson hi "$((first + pages))" 'select(.pgoff >= $lo and .pgoff < $hi)')
+	# Migration unmaps through try_to_migrate_one since 5.15; 5.10 used
+	# try_to_unmap_one with TTU_MIGRATION.
+	case $(basename "$kernel") in bullseye) unmap_cb=try_to_unmap_one ;; *) unmap_cb=try_to_migrate_one ;; esac
+	for cb in $unmap_cb remove_migration_pte; do
+		for ((i = 0; i < pages; i++)); do
+			w=$(jq -c --arg cb "$cb" --argjson pg "$((first + i))" \
+				'select(.callback == $cb and .pgoff == $pg)' <<<"$walks")
+			[[ -n $w ]] || { errors+=("page $i: no $cb walk"); continue; }
+			w=$(head -n1 <<<"$w")
+			got=$(jq -r '[.visited[].pid] | sort | map(tostring) | join(",")' <<<"$w")
+			expect "page $i $cb visited pids" "$got" "$want"
+			expect "page $i $cb visited only the mapping" \
+				"$(jq -r --arg a "$addr" '[.visited[] | select(.vma_start != $a)] | length' <<<"$w")" 0
+			expect "page $i $cb predicted" "$(jq .predicted <<<"$w")" "$nodes"
+			expect "page $i $cb missed" "$(jq '.missed | length' <<<"$w")" 0
+		done
+	done
+	# Per page: unmapped first, then the migration entries removed.
+	for ((i = 0; i < pages; i++)); do
+		order=$(jq -r --argjson pg "$((first + i))" 'select(.pgoff == $pg) | .callback' <<<"$walks" |
+			uniq | paste -sd' ' -)
+		expect "page $i walk order" "$order" "$unmap_cb remove_migration_pte"
+	done
+	summary=$(grep -a '^{"type":"summary"' <<<"$out")
+	expect "violations" "$(jq .violations <<<"$summary")" 0
+	expect "lost" "$(jq .lost <<<"$summary")" 0
 }

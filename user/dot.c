@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The hierarchy as Graphviz, drawn the way the seeds draw it: one box per
+ * process holding its VMAs and the anon_vmas it owns; parent links between
+ * anon_vmas; one dashed edge per AVC from a VMA to an anon_vma it is
+ * chained to; a VMA's own anon_vma (vma->anon_vma) in bold. VMAs unmapped
+ * before tracing stopped are drawn dashed, with the AVCs they had.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "collector.h"
+#include "report.h"
+
+static void anon_vma_node(FILE *f, const struct collector *c, uint32_t i)
+{
+	const struct anon_vma_node *a = &c->av[i];
+	struct av_counters d = anon_vma_derived(c, i);
+
+	fprintf(f, "    av%u [shape=ellipse%s%s label=\"anon_vma %u%s\\n"
+		"num_children %u/%u (max %u)\\nnum_active_vmas %u/%u (max %u)\"];\n",
+		av_id(i), a->root == i ? " peripheries=2" : "",
+		a->freed ? " style=dashed" : "", av_id(i),
+		a->root == i ? " (root)" : a->freed ? " (freed)" : "",
+		a->kernel.num_children, d.num_children, a->kernel_max.num_children,
+		a->kernel.num_active_vmas, d.num_active_vmas,
+		a->kernel_max.num_active_vmas);
+}
+
+void report_dot(const struct collector *c, FILE *f)
+{
+	fprintf(f, "// rmaptrace: anon_vma hierarchy (kernel/derived counters)\n"
+		"digraph rmaptrace {\n  rankdir=BT;\n  node [fontname=\"monospace\" fontsize=10];\n"
+		"  edge [fontname=\"monospace\" fontsize=8];\n");
+	for (uint32_t m = 0; m < c->nr_mm; m++) {
+		const struct mm_node *mm = &c->mm[m];
+		char comm[TASK_COMM_LEN + 1] = "";
+
+		for (int k = 0; k < TASK_COMM_LEN && mm->comm[k]; k++)
+			comm[k] = (mm->comm[k] == '"' || mm->comm[k] == '\\' ||
+				   (unsigned char)mm->comm[k] < 32) ? '_' : mm->comm[k];
+		fprintf(f, "  subgraph cluster_mm%u {\n    label=\"pid %u %s\"; style=rounded;\n",
+			m, mm->pid, comm);
+		for (uint32_t i = 0; i < c->nr_av; i++)
+			if (c->av[i].mm == m)
+				anon_vma_node(f, c, i);
+		for (uint32_t v = 0; v < c->nr_vma; v++) {
+			const struct vma_node *vn = &c->vma[v];
+
+			if (vn->mm == m)
+				fprintf(f, "    vma%u [shape=box%s label=\"vma 0x%llx-0x%llx%s\"];\n",
+					v, vn->dead ? " style=dashed" : "",
+					(unsigned long long)vn->vm_start,
+					(unsigned long long)vn->vm_end,
+					vn->dead ? "\\n(unmapped)" : "");
+		}
+		fprintf(f, "  }\n");
+	}
+	for (uint32_t i = 0; i < c->nr_av; i++) {
+		const struct anon_vma_node *a = &c->av[i];
+
+		if (a->mm == NONE || a->mm >= c->nr_mm)
+			anon_vma_node(f, c, i);
+		if (a->parent != NONE && a->parent != i)
+			fprintf(f, "  av%u -> av%u [label=\"parent\" penwidth=2];\n",
+				av_id(i), av_id(a->parent));
+	}
+	for (uint32_t v = 0; v < c->nr_vma; v++) {
+		const struct vma_node *vn = &c->vma[v];
+		uint32_t n = vn->dead ? vn->nr_last_chain : vn->nr_chain;
+		uint32_t own = vn->dead ? vn->last_anon_vma : vn->anon_vma;
+
+		for (uint32_t k = 0; k < n; k++) {
+			if (vn->chain[k] == NONE)
+				continue;
+			fprintf(f, "  vma%u -> av%u [style=dashed color=blue label=\"avc\"%s];\n",
+				v, av_id(vn->chain[k]),
+				vn->chain[k] == own ? " penwidth=2 color=darkgreen" : "");
+		}
+	}
+	fprintf(f, "}\n");
+}
