@@ -24,7 +24,7 @@ UNIT_TESTS  := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/tes
 DEB_PKGS    := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
                qemu-system-x86 busybox-static cpio jq zstd xz-utils file stress-ng
 
-.PHONY: all deps test unit-test vm-test demo clean fuzz
+.PHONY: all deps test unit-test vm-test demo clean fuzz bench
 all: deps rmaptrace workloads
 
 deps:
@@ -66,6 +66,16 @@ $(OUT)/fuzz/make_seeds: tests/fuzz/make_seeds.c tests/unit/stream.h $(COLLECTOR)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -Itests/unit $< $(COLLECTOR) -o $@
 
+# Benchmarks: host programs for the collector, figures from tests/bench/run.
+BENCH_BINS  := $(OUT)/bench/gen_storm $(OUT)/bench/bench_collector
+$(OUT)/bench/%: tests/bench/%.c tests/unit/stream.h $(COLLECTOR) $(HEADERS) | $(OUT)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -Itests/unit $< $(COLLECTOR) -o $@
+
+# BENCH_QUICK=1: tiny counts, the figures mean nothing, the code runs.
+bench: all $(BENCH_BINS)
+	@tests/bench/run $(if $(BENCH_QUICK),--quick)
+
 fuzz: $(OUT)/fuzz/fuzz_replay $(OUT)/fuzz/make_seeds
 	@tests/run-fuzz $(FUZZ_SECONDS)
 
@@ -76,7 +86,7 @@ vm-test: all
 	@tests/run-vm $(KERNELS)
 
 # Unit tests on the host, then the VM tests on the default kernel.
-test: all $(UNIT_TESTS) $(OUT)/fuzz/fuzz_replay $(OUT)/fuzz/make_seeds
+test: all $(UNIT_TESTS) $(OUT)/fuzz/fuzz_replay $(OUT)/fuzz/make_seeds $(BENCH_BINS)
 	@tests/run-all $(KERNELS)
 
 # Boot the default kernel and trace the seeds' story.

@@ -19,7 +19,8 @@ int collector_init(struct collector *c)
 {
 	memset(c, 0, sizeof(*c));
 	if (ptrmap_init(&c->av_map, 1024) || ptrmap_init(&c->vma_map, 1024) ||
-	    ptrmap_init(&c->mm_map, 64)) {
+	    ptrmap_init(&c->mm_map, 64) || ptrmap_init(&c->pid_map, 64) ||
+	    ptrmap_init(&c->pid_mms, 64)) {
 		collector_free(c);
 		return -1;
 	}
@@ -45,6 +46,8 @@ void collector_free(struct collector *c)
 	ptrmap_free(&c->av_map);
 	ptrmap_free(&c->vma_map);
 	ptrmap_free(&c->mm_map);
+	ptrmap_free(&c->pid_map);
+	ptrmap_free(&c->pid_mms);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -71,13 +74,18 @@ void collector_lost(struct collector *c, uint64_t n)
 
 /* ---- processes and address spaces ---- */
 
+/* pids as ptrmap keys: 0 and 1 are the map's own markers. */
+static uint64_t pid_key(uint32_t pid)
+{
+	return (uint64_t)pid + 2;
+}
+
+/* A pid reused within one trace means the newer process. */
 static struct proc_node *find_proc(struct collector *c, uint32_t pid)
 {
-	/* Newest first: a pid reused within one trace means the newer one. */
-	for (size_t i = c->nr_proc; i-- > 0;)
-		if (c->proc[i].pid == pid)
-			return &c->proc[i];
-	return NULL;
+	uint32_t i = ptrmap_get(&c->pid_map, pid_key(pid));
+
+	return i == NONE ? NULL : &c->proc[i];
 }
 
 static void add_proc(struct collector *c, uint32_t pid, uint32_t ppid)
@@ -88,7 +96,10 @@ static void add_proc(struct collector *c, uint32_t pid, uint32_t ppid)
 		return;
 	if (!GROW(c->proc, c->nr_proc, c->cap_proc))
 		return;
+	if (ptrmap_put(&c->pid_map, pid_key(pid), c->nr_proc))
+		return;
 	c->proc[c->nr_proc++] = (struct proc_node){ .pid = pid, .ppid = ppid };
+	c->nr_live_proc++;
 }
 
 void collector_add_process(struct collector *c, uint32_t pid)
@@ -98,12 +109,22 @@ void collector_add_process(struct collector *c, uint32_t pid)
 
 bool collector_all_exited(const struct collector *c)
 {
-	if (!c->nr_proc)
-		return false;
-	for (size_t i = 0; i < c->nr_proc; i++)
-		if (!c->proc[i].exited)
-			return false;
-	return true;
+	return c->nr_proc && !c->nr_live_proc;
+}
+
+/* Name mm m after pid, and list it with the pid's other mms so that the
+ * pid's exit finds them all. */
+static void mm_name(struct collector *c, uint32_t m, uint32_t pid)
+{
+	uint32_t head;
+
+	/* Only an unnamed mm is named: a list never loses a member. */
+	if (!pid || c->mm[m].pid)
+		return;
+	c->mm[m].pid = pid;
+	head = ptrmap_get(&c->pid_mms, pid_key(pid));
+	c->mm[m].next_of_pid = head;
+	ptrmap_put(&c->pid_mms, pid_key(pid), m);
 }
 
 static uint32_t new_mm(struct collector *c, uint64_t ptr, uint32_t pid,
@@ -116,7 +137,8 @@ static uint32_t new_mm(struct collector *c, uint64_t ptr, uint32_t pid,
 	m = &c->mm[c->nr_mm];
 	memset(m, 0, sizeof(*m));
 	m->ptr = ptr;
-	m->pid = pid;
+	m->next_of_pid = NONE;
+	mm_name(c, c->nr_mm, pid);
 	if (comm)
 		memcpy(m->comm, comm, TASK_COMM_LEN);
 	m->comm[TASK_COMM_LEN - 1] = 0;
@@ -133,7 +155,7 @@ static void bind_current_mm(struct collector *c, const struct event_hdr *h)
 		return;
 	i = ptrmap_get(&c->mm_map, h->mm);
 	if (i != NONE && (c->mm[i].pid == h->pid || c->mm[i].pid == 0)) {
-		c->mm[i].pid = h->pid;
+		mm_name(c, i, h->pid);
 		memcpy(c->mm[i].comm, h->comm, TASK_COMM_LEN);
 		c->mm[i].comm[TASK_COMM_LEN - 1] = 0;
 		return;
@@ -173,7 +195,7 @@ static void on_fork(struct collector *c, const struct task_event *e)
 		new_mm(c, e->child_mm, e->child_pid, e->child_comm);
 		return;
 	}
-	c->mm[i].pid = e->child_pid;
+	mm_name(c, i, e->child_pid);
 	memcpy(c->mm[i].comm, e->child_comm, TASK_COMM_LEN);
 	c->mm[i].comm[TASK_COMM_LEN - 1] = 0;
 }
@@ -182,13 +204,16 @@ static void on_exit_event(struct collector *c, const struct task_event *e)
 {
 	struct proc_node *p = find_proc(c, e->child_pid);
 
-	if (p)
+	if (p && !p->exited) {
 		p->exited = true;
-	/* Its mm's address may now be reused by another process. */
-	for (size_t i = 0; i < c->nr_mm; i++)
-		if (c->mm[i].pid == e->child_pid &&
-		    ptrmap_get(&c->mm_map, c->mm[i].ptr) == i)
+		c->nr_live_proc--;
+	}
+	/* Its mms' addresses may now be reused by other processes. */
+	for (uint32_t i = ptrmap_get(&c->pid_mms, pid_key(e->child_pid)); i != NONE;
+	     i = c->mm[i].next_of_pid)
+		if (ptrmap_get(&c->mm_map, c->mm[i].ptr) == i)
 			ptrmap_del(&c->mm_map, c->mm[i].ptr);
+	ptrmap_del(&c->pid_mms, pid_key(e->child_pid));
 }
 
 uint32_t mm_pid(const struct collector *c, uint32_t m)

@@ -85,6 +85,7 @@ struct mm_node {
 	uint64_t ptr;
 	uint32_t pid;		/* 0 while a fork has not named it yet */
 	uint32_t forked_by;	/* pid running the fork that made it */
+	uint32_t next_of_pid;	/* the pid's previous mm (exec), or NONE */
 	char comm[TASK_COMM_LEN];
 };
 
@@ -180,6 +181,9 @@ struct collector {
 	struct proc_node *proc;
 	size_t nr_proc, cap_proc;
 	struct ptrmap av_map, vma_map, mm_map;
+	struct ptrmap pid_map;	/* pid -> its newest proc_node */
+	struct ptrmap pid_mms;	/* pid -> its newest mm_node, then next_of_pid */
+	size_t nr_live_proc;
 
 	struct violation *viol;
 	size_t nr_viol, cap_viol;

@@ -4,7 +4,9 @@
  * process holding its VMAs and the anon_vmas it owns; parent links between
  * anon_vmas; one dashed edge per AVC from a VMA to an anon_vma it is
  * chained to; a VMA's own anon_vma (vma->anon_vma) in bold. VMAs unmapped
- * before tracing stopped are drawn dashed, with the AVCs they had.
+ * before tracing stopped are drawn dashed, with the AVCs they had. With
+ * a root, only that hierarchy and the VMAs chained to it are drawn: one
+ * mapping's tree, as in the seeds, not every anon VMA of every process.
  */
 #include <stdio.h>
 #include <string.h>
@@ -26,7 +28,25 @@ static void anon_vma_node(FILE *f, const struct collector *c, uint32_t i)
 		a->kernel_max.num_active_vmas);
 }
 
-void report_dot(const struct collector *c, FILE *f)
+static bool av_drawn(const struct collector *c, uint32_t i, uint32_t root)
+{
+	return root == NONE || root_of(c, i) == root;
+}
+
+static bool vma_drawn(const struct collector *c, uint32_t v, uint32_t root)
+{
+	const struct vma_node *vn = &c->vma[v];
+	uint32_t n = vn->dead ? vn->nr_last_chain : vn->nr_chain;
+
+	if (root == NONE)
+		return true;
+	for (uint32_t k = 0; k < n; k++)
+		if (vn->chain[k] != NONE && av_drawn(c, vn->chain[k], root))
+			return true;
+	return false;
+}
+
+void report_dot(const struct collector *c, FILE *f, uint32_t root)
 {
 	fprintf(f, "// rmaptrace: anon_vma hierarchy (kernel/derived counters)\n"
 		"digraph rmaptrace {\n  rankdir=BT;\n  node [fontname=\"monospace\" fontsize=10];\n"
@@ -34,6 +54,14 @@ void report_dot(const struct collector *c, FILE *f)
 	for (uint32_t m = 0; m < c->nr_mm; m++) {
 		const struct mm_node *mm = &c->mm[m];
 		char comm[TASK_COMM_LEN + 1] = "";
+		bool empty = true;
+
+		for (uint32_t i = 0; i < c->nr_av && empty; i++)
+			empty = !(c->av[i].mm == m && av_drawn(c, i, root));
+		for (uint32_t v = 0; v < c->nr_vma && empty; v++)
+			empty = !(c->vma[v].mm == m && vma_drawn(c, v, root));
+		if (empty)
+			continue;
 
 		for (int k = 0; k < TASK_COMM_LEN && mm->comm[k]; k++)
 			comm[k] = (mm->comm[k] == '"' || mm->comm[k] == '\\' ||
@@ -41,12 +69,12 @@ void report_dot(const struct collector *c, FILE *f)
 		fprintf(f, "  subgraph cluster_mm%u {\n    label=\"pid %u %s\"; style=rounded;\n",
 			m, mm->pid, comm);
 		for (uint32_t i = 0; i < c->nr_av; i++)
-			if (c->av[i].mm == m)
+			if (c->av[i].mm == m && av_drawn(c, i, root))
 				anon_vma_node(f, c, i);
 		for (uint32_t v = 0; v < c->nr_vma; v++) {
 			const struct vma_node *vn = &c->vma[v];
 
-			if (vn->mm == m)
+			if (vn->mm == m && vma_drawn(c, v, root))
 				fprintf(f, "    vma%u [shape=box%s label=\"vma 0x%llx-0x%llx%s\"];\n",
 					v, vn->dead ? " style=dashed" : "",
 					(unsigned long long)vn->vm_start,
@@ -58,6 +86,8 @@ void report_dot(const struct collector *c, FILE *f)
 	for (uint32_t i = 0; i < c->nr_av; i++) {
 		const struct anon_vma_node *a = &c->av[i];
 
+		if (!av_drawn(c, i, root))
+			continue;
 		if (a->mm == NONE || a->mm >= c->nr_mm)
 			anon_vma_node(f, c, i);
 		if (a->parent != NONE && a->parent != i)
@@ -70,7 +100,7 @@ void report_dot(const struct collector *c, FILE *f)
 		uint32_t own = vn->dead ? vn->last_anon_vma : vn->anon_vma;
 
 		for (uint32_t k = 0; k < n; k++) {
-			if (vn->chain[k] == NONE)
+			if (vn->chain[k] == NONE || !av_drawn(c, vn->chain[k], root))
 				continue;
 			fprintf(f, "  vma%u -> av%u [style=dashed color=blue label=\"avc\"%s];\n",
 				v, av_id(vn->chain[k]),

@@ -78,6 +78,8 @@ int replay_stream(FILE *f, struct collector *c, struct replay_info *info,
 	size_t n;
 
 	memset(info, 0, sizeof(*info));
+	/* Records are small: read them in large blocks, not 4 KiB ones. */
+	setvbuf(f, NULL, _IOFBF, 1 << 20);
 	n = fread(&info->hdr, 1, sizeof(info->hdr), f);
 	if (n < 8 || memcmp(info->hdr.magic, REC_MAGIC, 8)) {
 		snprintf(err, len, "offset 0: not an rmaptrace recording (bad magic)");

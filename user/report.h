@@ -19,7 +19,8 @@ void report_event(struct collector *c, const struct event_hdr *h, void *ctx);
 void report_hist(const struct collector *c, const struct report_opts *o);
 
 /* user/dot.c: the hierarchy as a Graphviz digraph. */
-void report_dot(const struct collector *c, FILE *f);
+/* root: a node index, only its hierarchy is drawn; NONE for all */
+void report_dot(const struct collector *c, FILE *f, uint32_t root);
 
 /* The hierarchy, the violations (with check) and the summary line. */
 void report_final(const struct collector *c, const struct report_opts *o);

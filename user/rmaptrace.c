@@ -34,6 +34,7 @@ static struct env {
 	unsigned int buffer_mb;
 	char **cmd;
 	const char *record, *replay, *dot;
+	uint32_t dot_root;	/* an id as reported, 0 for all */
 } env = { .buffer_mb = 16 };
 
 const char *argp_program_version = "rmaptrace 0.1";
@@ -55,7 +56,7 @@ static const char doc[] =
 "\n"
 "Exit status: 0 done, 1 --check found violations, 2 could not trace.";
 
-enum { OPT_CHECK = 0x100, OPT_JSON, OPT_BUFFER, OPT_QUIET, OPT_KPROBES, OPT_HIST, OPT_DOT };
+enum { OPT_CHECK = 0x100, OPT_JSON, OPT_BUFFER, OPT_QUIET, OPT_KPROBES, OPT_HIST, OPT_DOT, OPT_DOT_ROOT };
 
 static struct recorder rec;
 
@@ -73,6 +74,7 @@ static const struct argp_option opts[] = {
 	{ "write", 'w', "FILE", 0, "Record the trace to FILE (mode 0600) as it goes" },
 	{ "read", 'r', "FILE", 0, "Replay a recording: no root, no BPF, same reports" },
 	{ "dot", OPT_DOT, "FILE", 0, "At exit, write the hierarchy as Graphviz to FILE" },
+	{ "dot-root", OPT_DOT_ROOT, "ID", 0, "With --dot, draw only the hierarchy anon_vma ID (as the report numbers it) belongs to" },
 	{},
 };
 
@@ -132,6 +134,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 		break;
 	case OPT_DOT:
 		env.dot = arg;
+		break;
+	case OPT_DOT_ROOT:
+		env.dot_root = parse_num(arg, 1, UINT32_MAX - 1, st, "anon_vma id");
 		break;
 	case ARGP_KEY_ARGS:
 		env.cmd = st->argv + st->next;
@@ -316,9 +321,15 @@ static int finish_report(struct report_opts *ro)
 	report_final(&col, ro);
 	if (env.dot) {
 		FILE *f = fopen(env.dot, "w");
+		uint32_t root = NONE;
 
+		if (env.dot_root && env.dot_root <= col.nr_av)
+			root = root_of(&col, env.dot_root - 1);
+		else if (env.dot_root)
+			fprintf(stderr, "rmaptrace: --dot-root %u: no anon_vma has that id; drawing them all\n",
+				env.dot_root);
 		if (f) {
-			report_dot(&col, f);
+			report_dot(&col, f, root);
 			if (fclose(f))
 				f = NULL;
 		}

@@ -38,7 +38,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ro.json = true;
 	report_final(&c, &ro);
 	report_hist(&c, &ro);
-	report_dot(&c, devnull);
+	report_dot(&c, devnull, NONE);
+	if (c.nr_av)
+		report_dot(&c, devnull, 0);
 	collector_free(&c);
 	return 0;
 }

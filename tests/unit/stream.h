@@ -40,6 +40,10 @@ struct sim {
 	void (*tamper)(struct sim *s, struct event_hdr *h);
 	int tamper_type;
 	bool mute;	/* the kernel runs, rmaptrace is not attached yet */
+	/* Generators: anon_vmas come from the heap and go back when freed
+	 * (so a story may free a parent only after its children); the
+	 * collector may be NULL, events then go to tap alone. */
+	bool heap;
 	/* Also hand every event fed to this (a recorder, in test_record). */
 	void (*tap)(const void *data, size_t len);
 };
@@ -91,7 +95,8 @@ static inline void sim_emit(struct sim *s, struct event_hdr *h)
 		return;
 	if (s->tap)
 		s->tap(h, h->size);
-	collector_feed(s->c, h, h->size);
+	if (s->c)
+		collector_feed(s->c, h, h->size);
 }
 
 static inline void snap(const struct kav *a, struct anon_vma_snap *out)
@@ -134,15 +139,22 @@ static inline void emit_vma(struct sim *s, uint32_t type, const struct proc *cur
 	if (!s->mute || type == EV_SNAPSHOT_VMA) {
 		if (s->tap)
 			s->tap(e, e->hdr.size);
-		collector_feed(s->c, e, e->hdr.size);
+		if (s->c)
+			collector_feed(s->c, e, e->hdr.size);
 	}
 	free(e);
 }
 
 static inline struct kav *kav_alloc(struct sim *s)
 {
-	struct kav *a = &s->av[s->nr_av++];
+	struct kav *a;
 
+	if (s->heap)
+		a = malloc(sizeof(*a));
+	else if (s->nr_av < SIM_MAX)
+		a = &s->av[s->nr_av++];
+	else
+		abort();	/* a story too big for a unit test */
 	memset(a, 0, sizeof(*a));
 	a->ptr = sim_ptr(s);
 	a->root = a->parent = a;
@@ -224,6 +236,11 @@ static inline void sim_put(struct sim *s, const struct proc *cur, struct kav *a)
 	a->freed = true;
 	if (a->root != a && --a->root->refcount == 0)
 		a->root->freed = true;
+	if (s->heap) {
+		if (a->root != a && a->root->freed)
+			free(a->root);
+		free(a);
+	}
 }
 
 /* unlink_anon_vmas: the event reads the state before. */

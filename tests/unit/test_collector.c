@@ -543,7 +543,7 @@ static void test_dot_seed_story(void)
 	setup();
 	story_fork(&sim, &st);
 	f = open_memstream(&buf, &len);
-	report_dot(&col, f);
+	report_dot(&col, f, NONE);
 	fclose(f);
 	gc = av_id(node(st.gc.anon_vma->ptr));
 	c2 = av_id(node(st.c2.anon_vma->ptr));
@@ -558,6 +558,41 @@ static void test_dot_seed_story(void)
 		EXPECT(strstr(buf, edge) != NULL, "GC's anon_vma -> C2's: %s", edge);
 	}
 	/* P 1 AVC, C1 2, C2 2, GC 3 */
+	EXPECT_EQ(avcs, 8);
+	free(buf);
+}
+
+/* --dot-root: another mapping of P's is its own hierarchy, left out. */
+static void test_dot_one_root(void)
+{
+	struct story st;
+	struct kvma other;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int avcs = 0;
+	uint32_t p, o;
+
+	setup();
+	story_fork(&sim, &st);
+	other = sim_vma(&sim, &st.P, 0x7f2000000000ULL, 4);
+	sim_prepare(&sim, &st.P, &other);
+	p = node(st.p.anon_vma->ptr);
+	o = node(other.anon_vma->ptr);
+	f = open_memstream(&buf, &len);
+	report_dot(&col, f, root_of(&col, node(st.gc.anon_vma->ptr)));
+	fclose(f);
+	for (const char *q = buf; (q = strstr(q, "label=\"avc\"")); q++)
+		avcs++;
+	{
+		char want[32], other_av[32];
+
+		snprintf(want, sizeof(want), "av%u [", av_id(p));
+		snprintf(other_av, sizeof(other_av), "av%u [", av_id(o));
+		EXPECT(strstr(buf, want) != NULL, "P's anon_vma drawn: %s", buf);
+		EXPECT(strstr(buf, other_av) == NULL, "the other mapping's anon_vma left out: %s", buf);
+		EXPECT(strstr(buf, "0x7f2000000000") == NULL, "the other mapping's VMA left out");
+	}
 	EXPECT_EQ(avcs, 8);
 	free(buf);
 }
@@ -759,6 +794,7 @@ int main(void)
 	RUN(test_malformed_input);
 	RUN(test_json_schema);
 	RUN(test_dot_seed_story);
+	RUN(test_dot_one_root);
 	RUN(test_walk_visits_all);
 	RUN(test_walk_visits_unchained_vma);
 	RUN(test_walk_visit_outside_range);

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The fork-storm generator behind the collector benchmark writes what the
+# kernel would: its recording replays with no violation, every anon_vma it
+# made is reported freed, and the counts it claims are the replay's.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$here/../..
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+errors=()
+
+gen=$("$top/build/bench/gen_storm" "$tmp/storm.rec" 20000 8 4) ||
+	errors+=("gen_storm failed: $gen")
+read -r events procs avs < <(sed -E 's/gen_storm: ([0-9]+) events, ([0-9]+) processes, ([0-9]+) anon_vmas/\1 \2 \3/' <<<"$gen")
+out=$("$top/build/rmaptrace" -r "$tmp/storm.rec" --check --json --quiet 2>&1)
+rc=$?
+sum=$(grep '^{"type":"summary"' <<<"$out")
+[[ $rc == 0 ]] || errors+=("replay exit $rc")
+[[ $(jq .violations <<<"$sum") == 0 ]] || errors+=("violations: $sum")
+[[ $(jq .events <<<"$sum") == "$events" ]] || errors+=("events: replay $(jq .events <<<"$sum"), generator $events")
+n=$(grep -c '^{"type":"anon_vma"' <<<"$out")
+[[ $n == "$avs" ]] || errors+=("anon_vmas: replay $n, generator $avs")
+unfreed=$(grep '^{"type":"anon_vma"' <<<"$out" | jq -r 'select(.freed == false) | .id' | wc -l)
+[[ $unfreed == 0 ]] || errors+=("$unfreed anon_vmas never freed")
+walks=$(jq .walks <<<"$sum")
+((walks > 0)) || errors+=("no rmap walks in the storm")
+
+# The benchmark programs themselves still run and print their figures.
+b=$("$top/build/bench/bench_collector" "$tmp/storm.rec" 2>&1) || errors+=("bench_collector replay: $b")
+grep -q '^collector events/s: [0-9]' <<<"$b" || errors+=("no events/s figure: $b")
+b=$("$top/build/bench/bench_collector" --live 16 2>&1) || errors+=("bench_collector --live: $b")
+grep -q '^bytes per anon_vma: [0-9]' <<<"$b" || errors+=("no bytes per anon_vma figure: $b")
+
+if ((${#errors[@]})); then
+	echo "FAIL host/gen_storm"
+	printf '  %s\n' "${errors[@]}"
+	exit 1
+fi
+echo "PASS host/gen_storm ($events events, $procs processes, $avs anon_vmas)"
