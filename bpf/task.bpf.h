@@ -23,9 +23,8 @@ static __always_inline bool current_traced(void)
 	return tgid_traced(bpf_get_current_pid_tgid() >> 32);
 }
 
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(sched_process_fork, struct task_struct *parent,
-	     struct task_struct *child)
+static __always_inline int on_fork(struct task_struct *parent,
+				   struct task_struct *child)
 {
 	__u32 ptgid = BPF_CORE_READ(parent, tgid);
 	__u32 ctgid = BPF_CORE_READ(child, tgid);
@@ -50,8 +49,7 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent,
 	return 0;
 }
 
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(sched_process_exit, struct task_struct *p)
+static __always_inline int on_exit(struct task_struct *p, long code)
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid);
 	struct task_event *e;
@@ -63,7 +61,7 @@ int BPF_PROG(sched_process_exit, struct task_struct *p)
 		__builtin_memset(e, 0, sizeof(*e));
 		fill_hdr(&e->hdr, EV_EXIT, sizeof(*e));
 		e->child_pid = tgid;
-		e->exit_code = BPF_CORE_READ(p, exit_code);
+		e->exit_code = code;
 		bpf_ringbuf_submit(e, rb_flags());
 	} else {
 		count_lost();
@@ -71,4 +69,37 @@ int BPF_PROG(sched_process_exit, struct task_struct *p)
 	/* Threads left behind still reach us through the anon_vma filter. */
 	bpf_map_delete_elem(&traced_tgids, &tgid);
 	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sched_process_fork, struct task_struct *parent,
+	     struct task_struct *child)
+{
+	return on_fork(parent, child);
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_process_exit, struct task_struct *p)
+{
+	return on_exit(p, BPF_CORE_READ(p, exit_code));
+}
+
+/*
+ * kprobe mode: tp_btf programs, like fentry ones, are skipped for other
+ * tasks while one task is preempted inside them. The new task is woken
+ * by the task that forked it, right after copy_process (as the
+ * tracepoint); do_exit begins the exit that the tracepoint reports
+ * inside it, before (7.x) or after (older) exit_mm: the collector takes
+ * either order.
+ */
+SEC("kprobe/wake_up_new_task")
+int BPF_KPROBE(kprobe_wake_up_new_task, struct task_struct *p)
+{
+	return on_fork((struct task_struct *)bpf_get_current_task(), p);
+}
+
+SEC("kprobe/do_exit")
+int BPF_KPROBE(kprobe_do_exit, long code)
+{
+	return on_exit((struct task_struct *)bpf_get_current_task(), code);
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <sched.h>
 #include <sys/mount.h>
@@ -161,6 +162,7 @@ struct hook {
 	const char *fmode;		/* "fentry", "fexit", "fentry+fexit" */
 	const char *mode;		/* chosen, for -v */
 	bool use_kprobe;
+	const char *kfunc;		/* the kprobe's function, when not func */
 };
 
 static void disable(struct bpf_program *const progs[2])
@@ -238,8 +240,12 @@ static int plan_hooks(struct rmaptrace_bpf *skel, const struct btf *btf,
 			bpf_program__set_attach_target(fcb[cb], 0, fn);
 		HOOK(fn, "fexit", fcb[cb], NULL, kcb[cb], NULL, false);
 	}
-	HOOK("sched_process_fork", "tp_btf", p->sched_process_fork, NULL, NULL, NULL, true);
-	HOOK("sched_process_exit", "tp_btf", p->sched_process_exit, NULL, NULL, NULL, true);
+	HOOK("sched_process_fork", "tp_btf", p->sched_process_fork, NULL,
+	     p->kprobe_wake_up_new_task, NULL, true);
+	hooks[n - 1].kfunc = "wake_up_new_task";
+	HOOK("sched_process_exit", "tp_btf", p->sched_process_exit, NULL,
+	     p->kprobe_do_exit, NULL, true);
+	hooks[n - 1].kfunc = "do_exit";
 #undef HOOK
 	*nr = n;
 
@@ -247,13 +253,16 @@ static int plan_hooks(struct rmaptrace_bpf *skel, const struct btf *btf,
 		struct hook *h = &hooks[i];
 		bool tp = !strncmp(h->func, "sched_", 6);
 		bool has_btf = tp || in_btf(btf, h->func);
+		bool tp_kprobe = tp && o->kprobes && h->kfunc && in_btf(btf, h->kfunc);
 
-		if (tp || (has_btf && !o->kprobes)) {
+		if ((tp && !tp_kprobe) || (has_btf && !tp && !o->kprobes)) {
 			h->mode = h->fmode;
 			disable(h->kprobe);
 		} else if (h->kprobe[0]) {
 			h->use_kprobe = true;
-			h->mode = h->kprobe[1] ? "kprobe+kretprobe" : "kprobe";
+			h->mode = tp ? (!strcmp(h->kfunc, "do_exit") ? "kprobe do_exit" :
+					"kprobe wake_up_new_task") :
+				  h->kprobe[1] ? "kprobe+kretprobe" : "kprobe";
 			disable(h->fentry);
 		} else if (h->required) {
 			snprintf(err, len, "hook %s cannot attach: the kernel's BTF has no %s "
@@ -278,7 +287,7 @@ static int attach_hook(struct rmaptrace_ctx *ctx, struct hook *h)
 		if (!progs[i] || !bpf_program__autoload(progs[i]))
 			continue;
 		if (h->use_kprobe)
-			l = bpf_program__attach_kprobe(progs[i], i == 1, h->func);
+			l = bpf_program__attach_kprobe(progs[i], i == 1, h->kfunc ?: h->func);
 		else
 			l = bpf_program__attach(progs[i]);
 		if (!l)
@@ -289,12 +298,61 @@ static int attach_hook(struct rmaptrace_ctx *ctx, struct hook *h)
 	return 0;
 }
 
-int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *o,
+/*
+ * Where the kernel preempts tasks in kernel mode (preempt=full, lazy, RT),
+ * a task can be preempted inside an fentry/fexit program; while it is off
+ * the CPU, every other task's call of that hook on that CPU skips the
+ * program (seen on Debian's 7.x, lazy by default: a child's whole exit
+ * unseen). kprobe programs run with preemption off, so there they are the
+ * default. The model is read where the kernel says it (debugfs), else
+ * from uname -v for kernels built without PREEMPT_DYNAMIC.
+ */
+static const char *preempt_model(char *buf, size_t len)
+{
+	FILE *f = fopen("/sys/kernel/debug/sched/preempt", "r");
+	struct utsname u;
+	char *l, *r;
+
+	if (f) {
+		/* "none (voluntary) full lazy": the current one in brackets */
+		bool ok = fgets(buf, len, f) && (l = strchr(buf, '(')) && (r = strchr(l, ')'));
+
+		fclose(f);
+		if (ok) {
+			*r = 0;
+			return l + 1;
+		}
+	}
+	if (uname(&u))
+		return NULL;
+	if (strstr(u.version, "PREEMPT_RT"))
+		return "rt";
+	if (strstr(u.version, "PREEMPT_DYNAMIC"))
+		return NULL;	/* chosen at boot; without debugfs, unknown */
+	if (strstr(u.version, " PREEMPT "))
+		return "full";
+	return "voluntary";
+}
+
+int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *opts,
 		   char *err, size_t len)
 {
+	struct attach_opts o_auto = *opts, *o = &o_auto;
 	struct hook hooks[40];
 	struct btf *btf;
+	char pbuf[128];
+	const char *model = preempt_model(pbuf, sizeof(pbuf));
 	int nr = 0, ret;
+
+	if (model && (!strcmp(model, "full") || !strcmp(model, "lazy") || !strcmp(model, "rt")) &&
+	    !o->kprobes) {
+		o->kprobes = true;
+		if (o->verbose)
+			fprintf(stderr, "rmaptrace: preemption model %s: fentry programs could be preempted and miss other tasks' calls; using kprobes\n",
+				model);
+	} else if (o->verbose) {
+		fprintf(stderr, "rmaptrace: preemption model %s\n", model ? model : "unknown (no debugfs)");
+	}
 
 	memset(ctx, 0, sizeof(*ctx));
 	btf = btf__load_vmlinux_btf();
@@ -462,6 +520,33 @@ int rmaptrace_events_fd(struct rmaptrace_ctx *ctx)
 	return bpf_map__fd(ctx->skel->maps.events);
 }
 
+/*
+ * Runs of our programs the kernel skipped: a tracing program is not
+ * re-entered on a CPU where it is already running, and on preemptible
+ * kernels a task can be preempted inside one, so that another task's
+ * call on that CPU goes unseen (recursion_misses, 5.12+; 0 before). Each
+ * may be a missing event: they count as lost.
+ */
+uint64_t rmaptrace_misses(struct rmaptrace_ctx *ctx, FILE *list)
+{
+	struct bpf_program *prog;
+	uint64_t sum = 0;
+
+	bpf_object__for_each_program(prog, ctx->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		sum += info.recursion_misses;
+		if (list && info.recursion_misses)
+			fprintf(list, "rmaptrace:   %s skipped %llu times\n", bpf_program__name(prog),
+				(unsigned long long)info.recursion_misses);
+	}
+	return sum;
+}
+
 uint64_t rmaptrace_lost(struct rmaptrace_ctx *ctx)
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -474,7 +559,7 @@ uint64_t rmaptrace_lost(struct rmaptrace_ctx *ctx)
 		return 0;
 	for (int i = 0; i < ncpu; i++)
 		sum += vals[i];
-	return sum;
+	return sum + rmaptrace_misses(ctx, NULL);
 }
 
 void rmaptrace_close(struct rmaptrace_ctx *ctx)

@@ -41,7 +41,10 @@ int rmaptrace_add_pid(struct rmaptrace_ctx *ctx, uint32_t pid);
 int rmaptrace_snapshot(struct rmaptrace_ctx *ctx,
 		       int (*cb)(const void *rec, size_t len, void *arg), void *arg);
 int rmaptrace_events_fd(struct rmaptrace_ctx *ctx);
+/* Events dropped (ring buffer full) plus program runs the kernel skipped. */
 uint64_t rmaptrace_lost(struct rmaptrace_ctx *ctx);
+/* Program runs skipped; with list, one line per program that had any. */
+uint64_t rmaptrace_misses(struct rmaptrace_ctx *ctx, FILE *list);
 bool rmaptrace_has_num_children(void);
 
 #endif

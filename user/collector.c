@@ -12,7 +12,51 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "collector.h"
+
+/*
+ * The node arrays hold every anon_vma and VMA seen, millions on a long
+ * trace. They grow in place inside address space reserved up front
+ * (MAP_NORESERVE: only the pages written cost memory), so growth neither
+ * copies them nor leaves half of a doubled array idle. Where the kernel
+ * refuses the reservation (overcommit_memory=2), they are realloc'd.
+ */
+#define NODES_RESERVE	(16ull << 30)
+
+static bool grow_nodes(void **arr, size_t *cap, size_t nr, size_t size, bool *mapped)
+{
+	void *p;
+
+	if (nr < *cap)
+		return true;
+	if (!*arr) {
+		p = mmap(NULL, NODES_RESERVE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p != MAP_FAILED) {
+			*arr = p;
+			*cap = NODES_RESERVE / size;
+			*mapped = true;
+			return true;
+		}
+	}
+	if (*mapped)
+		return false;	/* the reservation is full */
+	p = realloc(*arr, (*cap ? *cap * 2 : 64) * size);
+	if (!p)
+		return false;
+	*arr = p;
+	*cap = *cap ? *cap * 2 : 64;
+	return true;
+}
+
+static void free_nodes(void *arr, bool mapped)
+{
+	if (mapped)
+		munmap(arr, NODES_RESERVE);
+	else
+		free(arr);
+}
 
 
 int collector_init(struct collector *c)
@@ -20,7 +64,7 @@ int collector_init(struct collector *c)
 	memset(c, 0, sizeof(*c));
 	if (ptrmap_init(&c->av_map, 1024) || ptrmap_init(&c->vma_map, 1024) ||
 	    ptrmap_init(&c->mm_map, 64) || ptrmap_init(&c->pid_map, 64) ||
-	    ptrmap_init(&c->pid_mms, 64)) {
+	    ptrmap_init(&c->pid_mms, 64) || ptrmap_init(&c->wcost_map, 16)) {
 		collector_free(c);
 		return -1;
 	}
@@ -33,8 +77,8 @@ void collector_free(struct collector *c)
 		free(c->vma[i].chain);
 	for (size_t i = 0; i < c->nr_av; i++)
 		free(c->av[i].avc_vma);
-	free(c->av);
-	free(c->vma);
+	free_nodes(c->av, c->av_mapped);
+	free_nodes(c->vma, c->vma_mapped);
 	free(c->mm);
 	free(c->proc);
 	free(c->viol);
@@ -48,6 +92,8 @@ void collector_free(struct collector *c)
 	ptrmap_free(&c->mm_map);
 	ptrmap_free(&c->pid_map);
 	ptrmap_free(&c->pid_mms);
+	ptrmap_free(&c->wcost_map);
+	free(c->wcost);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -265,7 +311,7 @@ static uint32_t new_anon_vma(struct collector *c, uint64_t ptr,
 {
 	struct anon_vma_node *a;
 
-	if (!GROW(c->av, c->nr_av, c->cap_av))
+	if (!grow_nodes((void **)&c->av, &c->cap_av, c->nr_av, sizeof(*c->av), &c->av_mapped))
 		return NONE;
 	a = &c->av[c->nr_av];
 	memset(a, 0, sizeof(*a));
@@ -355,18 +401,26 @@ static void compare(struct collector *c, uint32_t i,
 /* ---- AVCs: the collector's interval trees ---- */
 
 /* The collector's interval tree of anon_vma i: a list of VMA indices. */
+/* Room for n entries: six fill malloc's smallest block; then doubling. */
+static uint32_t avc_cap(uint32_t n)
+{
+	uint32_t cap = 6;
+
+	while (cap < n)
+		cap *= 2;
+	return cap;
+}
+
 static void avc_link(struct collector *c, uint32_t i, uint32_t vi)
 {
 	struct anon_vma_node *a = &c->av[i];
 
-	if (a->nr_avcs == a->cap_avc_vma) {
-		uint32_t cap = a->cap_avc_vma ? a->cap_avc_vma * 2 : 4;
-		uint32_t *p = realloc(a->avc_vma, cap * sizeof(*p));
+	if (!a->nr_avcs || a->nr_avcs == avc_cap(a->nr_avcs)) {
+		uint32_t *p = realloc(a->avc_vma, avc_cap(a->nr_avcs + 1) * sizeof(*p));
 
 		if (!p)
 			return;
 		a->avc_vma = p;
-		a->cap_avc_vma = cap;
 	}
 	a->avc_vma[a->nr_avcs] = vi;
 
@@ -452,7 +506,8 @@ static uint32_t vma_of(struct collector *c, const struct event_hdr *h,
 	struct vma_node *v;
 
 	if (i == NONE) {
-		if (!create || !GROW(c->vma, c->nr_vma, c->cap_vma))
+		if (!create || !grow_nodes((void **)&c->vma, &c->cap_vma, c->nr_vma,
+					   sizeof(*c->vma), &c->vma_mapped))
 			return NONE;
 		i = c->nr_vma++;
 		v = &c->vma[i];
@@ -824,6 +879,21 @@ static bool vma_covers(const struct vma_node *v, uint64_t first, uint64_t last)
 	return v->vm_pgoff <= last && vlast >= first;
 }
 
+static void walk_cost_add(struct collector *c, uint32_t ai, uint64_t ns)
+{
+	uint32_t k = ptrmap_get(&c->wcost_map, (uint64_t)ai + 2);
+
+	if (k == NONE) {
+		if (!GROW(c->wcost, c->nr_wcost, c->cap_wcost) ||
+		    ptrmap_put(&c->wcost_map, (uint64_t)ai + 2, c->nr_wcost))
+			return;
+		k = c->nr_wcost++;
+		c->wcost[k] = (struct walk_cost){ .anon_vma = ai };
+	}
+	c->wcost[k].walks++;
+	c->wcost[k].ns += ns;
+}
+
 static void on_walk(struct collector *c, const struct walk_event *e)
 {
 	struct walk_result *w = &c->walk;
@@ -900,8 +970,7 @@ static void on_walk(struct collector *c, const struct walk_event *e)
 					m.reason = "invalid_vma";
 			walk_add(&w->missed, &w->nr_missed, &w->cap_missed, &m);
 		}
-		c->av[ai].walks++;
-		c->av[ai].walk_ns += e->duration_ns;
+		walk_cost_add(c, ai, e->duration_ns);
 	}
 	c->nr_pending = keep;
 	c->stats.ns_hist[log2_slot(e->duration_ns)]++;

@@ -47,40 +47,44 @@ struct av_counters {
 
 struct anon_vma_node {
 	uint64_t ptr;
+	uint64_t vm_start;	/* the VMA it was made for */
+	/* The VMAs of the AVCs linking it (its interval tree): what a walk
+	 * visits. Capacity follows from nr_avcs: avc_cap(). */
+	uint32_t *avc_vma;
+	uint32_t nr_avcs;
 	uint32_t root, parent;	/* node indices; NONE when never seen */
 	uint32_t mm;		/* the address space it was made for */
-	uint64_t vm_start;	/* the VMA it was made for */
-	enum av_origin origin;
+	uint32_t reused;	/* times anon_vma_clone reused it on fork */
+	uint32_t nr_live_children;	/* children whose tree is non-empty */
+	uint32_t nr_active;	/* VMAs with vma->anon_vma == this */
+	uint32_t refcount;	/* last kernel reading */
+	struct av_counters kernel, kernel_max, derived_max;
+	uint8_t origin;		/* enum av_origin */
+	uint8_t snap_flags;
 	bool freed;
 	bool have_kernel;	/* at least one snapshot read */
 	/* Part of its history or hierarchy is out of sight (a snapshot node
 	 * whose counters the traced VMAs do not account for): not checked. */
 	bool partial;
-	uint32_t reused;	/* times anon_vma_clone reused it on fork */
-	uint32_t nr_avcs;	/* AVCs linking it (interval tree size) */
-	uint32_t *avc_vma;	/* the VMAs of those AVCs: what a walk visits */
-	uint32_t cap_avc_vma;
-	uint32_t nr_live_children;	/* children whose tree is non-empty */
-	uint32_t nr_active;	/* VMAs with vma->anon_vma == this */
-	uint32_t snap_flags;
-	struct av_counters kernel, kernel_max, derived_max;
-	uint32_t refcount;	/* last kernel reading */
-	uint64_t walks, walk_ns;	/* rmap walks on it, their total time */
+};
+/* One per anon_vma rmap walks went through (--hist): few, so kept aside. */
+struct walk_cost {
+	uint32_t anon_vma;
+	uint64_t walks, ns;	/* rmap walks on it, their total time */
 };
 
 struct vma_node {
 	uint64_t ptr;
-	uint32_t mm;
 	uint64_t vm_start, vm_end, vm_pgoff;
+	uint32_t *chain;	/* node indices, one per AVC */
+	uint32_t mm;
 	uint32_t anon_vma;	/* node index of vma->anon_vma, or NONE */
 	uint32_t nr_chain, cap_chain;
-	uint32_t *chain;	/* node indices, one per AVC */
-	bool dead;
 	/* Once dead: what it was linked to when unmapped, for pictures.
 	 * chain[0..nr_last_chain) keeps those AVCs' anon_vmas. */
 	uint32_t nr_last_chain, last_anon_vma;
+	bool dead;
 };
-
 struct mm_node {
 	uint64_t ptr;
 	uint32_t pid;		/* 0 while a fork has not named it yet */
@@ -176,6 +180,7 @@ struct collector {
 	size_t nr_av, cap_av;
 	struct vma_node *vma;
 	size_t nr_vma, cap_vma;
+	bool av_mapped, vma_mapped;	/* reserved address space, not malloc'd */
 	struct mm_node *mm;
 	size_t nr_mm, cap_mm;
 	struct proc_node *proc;
@@ -196,6 +201,9 @@ struct collector {
 	size_t nr_pending, cap_pending;
 	struct walk_result walk;	/* the last EV_RMAP_WALK */
 	struct walk_stats stats;
+	struct walk_cost *wcost;
+	size_t nr_wcost, cap_wcost;
+	struct ptrmap wcost_map;	/* anon_vma node index -> wcost index */
 
 	struct op_window *win;
 	size_t nr_win, cap_win;

@@ -401,14 +401,12 @@ void report_hist(const struct collector *c, const struct report_opts *o)
 	fprintf(f, "\nVMAs visited per rmap walk\n");
 	print_log2_hist(f, c->stats.visits_hist, HIST_SLOTS, "vmas");
 
-	/* The anon_vmas whose walks cost most, in total. */
-	for (uint32_t i = 0; i < c->nr_av; i++) {
+	/* The anon_vmas whose walks cost most, in total: top[] indexes wcost. */
+	for (uint32_t i = 0; i < c->nr_wcost; i++) {
 		uint32_t cur = i;
 
-		if (!c->av[i].walks)
-			continue;
 		for (int k = 0; k < 5; k++) {
-			if (top[k] == NONE || c->av[cur].walk_ns > c->av[top[k]].walk_ns) {
+			if (top[k] == NONE || c->wcost[cur].ns > c->wcost[top[k]].ns) {
 				uint32_t tmp = top[k];
 
 				top[k] = cur;
@@ -420,11 +418,12 @@ void report_hist(const struct collector *c, const struct report_opts *o)
 	}
 	fprintf(f, "\ncostliest anon_vmas (total walk time)\n");
 	for (int k = 0; k < 5 && top[k] != NONE; k++) {
-		const struct anon_vma_node *a = &c->av[top[k]];
-		const struct mm_node *m = anon_vma_owner(c, top[k]);
+		const struct walk_cost *w = &c->wcost[top[k]];
+		const struct anon_vma_node *a = &c->av[w->anon_vma];
+		const struct mm_node *m = anon_vma_owner(c, w->anon_vma);
 
 		fprintf(f, "  anon_vma %-6u pid %-7u walks %-8llu total %.1fus  avcs %u\n",
-			av_id(top[k]), m ? m->pid : 0, (unsigned long long)a->walks,
-			a->walk_ns / 1e3, a->nr_avcs);
+			av_id(w->anon_vma), m ? m->pid : 0, (unsigned long long)w->walks,
+			w->ns / 1e3, a->nr_avcs);
 	}
 }

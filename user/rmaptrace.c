@@ -521,6 +521,9 @@ int main(int argc, char **argv)
 	if (lost)
 		recorder_put(&rec, REC_LOST, &lost, sizeof(lost));
 	collector_lost(&col, lost);
+	if (env.verbose)
+		fprintf(stderr, "rmaptrace: of the events lost, %llu are program runs the kernel skipped (recursion_misses)\n",
+			(unsigned long long)rmaptrace_misses(&ctx, stderr));
 	ring_buffer__free(rb);
 	rmaptrace_close(&ctx);
 	if (child) {

@@ -7,22 +7,21 @@
 # are gone. (madvise's MADV_HWPOISON SIGBUSes its own children as root; stress-ng
 # then calls the run unsuccessful, which is stress-ng's verdict, not ours.)
 #
-# Known gap: on sid's 7.x kernel (anon_vma_clone with an operation, AVCs
-# linked into the tree after allocation) the rebuilt hierarchy still drifts
-# under these stressors: a num_active_vmas one above the kernel's, VMAs a
-# walk visits that no event announced, anon_vmas never seen freed. The
-# case runs there all the same and reports XFAIL with what it found, so the
-# gap stays visible; it is not counted as passed.
+# On preemptible kernels (sid's 7.x is lazy by default) rmaptrace uses
+# kprobes, which run with preemption off; the fork/exit tracepoints stay
+# tp_btf, and the kernel now and then skips one of their runs (a task was
+# preempted inside it). rmaptrace counts those as lost, and -v says how many:
+# when they are all of the losses, the case reports XFAIL with the count
+# rather than PASS, since the checks were then not trusted.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-known_gap=$([[ $(basename "$kernel") == sid ]] && echo 1)
 
 stress=$(command -v stress-ng) || fail "stress-ng is not installed (make deps)"
-out=$(vm_run -- rmaptrace --check --json --quiet -- "$stress" \
+out=$(vm_run -- rmaptrace -v --check --json --quiet -- "$stress" \
 	--fork 1 --vm 1 --vm-bytes 8M --mremap 1 --mremap-bytes 8M \
 	--madvise 1 --mmapfork 1 -t 8s 2>&1)
 rc=$?
-[[ $rc == 0 || ($rc == 1 && -n $known_gap) ]] ||
+[[ $rc == 0 ]] ||
 	fail "rmaptrace exited $rc" "$(grep -av '"type":"anon_vma"' <<<"$out")"
 summary=$(grep -a '^{"type":"summary"' <<<"$out")
 [[ -n $summary ]] || fail "no summary" "$out"
@@ -37,9 +36,11 @@ expect "forks seen" "$(jq '.max_width > 10' <<<"$summary")" true
 expect "unfreed anon_vmas" \
 	"$(grep -a '^{"type":"anon_vma"' <<<"$out" | jq -r 'select(.freed == false) | .id' | wc -l)" 0
 echo "  stress-ng: $(jq -c '{events, lost, violations, walks, explained_differences, max_depth, max_width}' <<<"$summary")"
-if [[ -n $known_gap ]] && ((${#errors[@]})); then
-	echo "XFAIL vm/stress_ng [$(basename "$kernel")]: known 7.x model gap; $(jq .violations <<<"$summary") violations:"
-	grep -a '^{"type":"violation"' <<<"$out" | jq -r '"invariant \(.invariant): \(.message)"' | sort | uniq -c | sort -rn | head -n 5 | sed 's/^/  | /'
+skipped=$(grep -aoE 'of the events lost, [0-9]+ are program runs' <<<"$out" | grep -oE '[0-9]+')
+lost=$(jq .lost <<<"$summary")
+if ((${skipped:-0} > 0 && skipped == lost)); then
+	echo "XFAIL vm/stress_ng [$(basename "$kernel")]: the kernel skipped $skipped program runs (counted as lost, checks not trusted):"
+	grep -a 'skipped [0-9]* times' <<<"$out" | sed 's/^/  | /'
 	exit 0
 fi
 finish
