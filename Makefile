@@ -67,7 +67,14 @@ $(OUT)/fuzz/make_seeds: tests/fuzz/make_seeds.c tests/unit/stream.h $(COLLECTOR)
 	$(CC) $(USER_CFLAGS) -Itests/unit $< $(COLLECTOR) -o $@
 
 # Benchmarks: host programs for the collector, figures from tests/bench/run.
-BENCH_BINS  := $(OUT)/bench/gen_storm $(OUT)/bench/bench_collector
+BENCH_BINS  := $(OUT)/bench/gen_storm $(OUT)/bench/bench_collector $(OUT)/bench/floor
+$(OUT)/floor.bpf.o: tests/bench/floor.bpf.c | $(OUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(OUT)/floor.skel.h: $(OUT)/floor.bpf.o
+	$(BPFTOOL) gen skeleton $< name floor_bpf > $@
+$(OUT)/bench/floor: tests/bench/floor.c $(OUT)/floor.skel.h | $(OUT)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -static $< -o $@ -lbpf -lelf -lz -lzstd
 $(OUT)/bench/%: tests/bench/%.c tests/unit/stream.h $(COLLECTOR) $(HEADERS) | $(OUT)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -Itests/unit $< $(COLLECTOR) -o $@

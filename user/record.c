@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -69,18 +70,91 @@ int recorder_close(struct recorder *r)
 	return r->err;
 }
 
+/*
+ * Where the records come from: a regular file is mapped and read in
+ * place (no copy through stdio: replay speed is mostly bytes moved), any
+ * other stream (a pipe, fmemopen) is read into buf.
+ */
+struct rec_src {
+	FILE *f;
+	const unsigned char *map;
+	size_t size, pos, dropped;
+	unsigned char *buf;
+};
+
+/* Pages already replayed leave our resident set (they stay cached). */
+#define SRC_DROP_CHUNK	(64u << 20)
+
+/* The next n bytes, or NULL with *got set to what was there. */
+static const void *src_next(struct rec_src *s, size_t n, size_t *got)
+{
+	const unsigned char *p;
+
+	if (!s->map) {
+		*got = fread(s->buf, 1, n, s->f);
+		return *got == n ? s->buf : NULL;
+	}
+	if (s->pos - s->dropped >= 2 * SRC_DROP_CHUNK) {
+		madvise((void *)(s->map + s->dropped), SRC_DROP_CHUNK, MADV_DONTNEED);
+		s->dropped += SRC_DROP_CHUNK;
+	}
+	*got = n <= s->size - s->pos ? n : s->size - s->pos;
+	p = s->map + s->pos;
+	s->pos += *got;
+	if (*got != n)
+		return NULL;
+	/* The collector reads structs: hand it aligned bytes. */
+	if ((uintptr_t)p % 8) {
+		memcpy(s->buf, p, n);
+		return s->buf;
+	}
+	return p;
+}
+
+static int replay_records(struct rec_src *s, struct collector *c,
+			  struct replay_info *info, char *err, size_t len);
+
 int replay_stream(FILE *f, struct collector *c, struct replay_info *info,
 		  char *err, size_t len)
 {
 	static unsigned char buf[REC_MAX_PAYLOAD] __attribute__((aligned(8)));
+	struct rec_src src = { .f = f, .buf = buf };
+	struct stat st;
+	int ret;
+
+	memset(info, 0, sizeof(*info));
+	if (!fstat(fileno(f), &st) && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    ftell(f) == 0) {
+		void *m = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fileno(f), 0);
+
+		if (m != MAP_FAILED) {
+			madvise(m, st.st_size, MADV_SEQUENTIAL);
+			src.map = m;
+			src.size = st.st_size;
+		}
+	}
+	if (!src.map)
+		/* Records are small: read them in large blocks, not 4 KiB ones. */
+		setvbuf(f, NULL, _IOFBF, 1 << 20);
+	ret = replay_records(&src, c, info, err, len);
+	if (src.map)
+		munmap((void *)src.map, src.size);
+	return ret;
+}
+
+static int replay_records(struct rec_src *s, struct collector *c,
+			  struct replay_info *info, char *err, size_t len)
+{
+	const unsigned char *data;
 	uint64_t off = 0;
 	uint32_t head[2];
 	size_t n;
 
-	memset(info, 0, sizeof(*info));
-	/* Records are small: read them in large blocks, not 4 KiB ones. */
-	setvbuf(f, NULL, _IOFBF, 1 << 20);
-	n = fread(&info->hdr, 1, sizeof(info->hdr), f);
+	data = src_next(s, sizeof(info->hdr), &n);
+	if (data)
+		memcpy(&info->hdr, data, sizeof(info->hdr));
+	else
+		memcpy(&info->hdr, s->map ? s->map : s->buf, n);
 	if (n < 8 || memcmp(info->hdr.magic, REC_MAGIC, 8)) {
 		snprintf(err, len, "offset 0: not an rmaptrace recording (bad magic)");
 		return -1;
@@ -97,7 +171,7 @@ int replay_stream(FILE *f, struct collector *c, struct replay_info *info,
 	info->hdr.release[sizeof(info->hdr.release) - 1] = 0;
 	off = sizeof(info->hdr);
 	for (;;) {
-		n = fread(head, 1, sizeof(head), f);
+		data = src_next(s, sizeof(head), &n);
 		if (n == 0)
 			break;
 		if (n < sizeof(head)) {
@@ -105,6 +179,8 @@ int replay_stream(FILE *f, struct collector *c, struct replay_info *info,
 				 (unsigned long long)off);
 			return -1;
 		}
+		if (data)
+			memcpy(head, data, sizeof(head));
 		if (info->ended) {
 			snprintf(err, len, "offset %llu: data after the end record",
 				 (unsigned long long)off);
@@ -115,14 +191,15 @@ int replay_stream(FILE *f, struct collector *c, struct replay_info *info,
 				 (unsigned long long)off, head[0], head[1]);
 			return -1;
 		}
-		if (fread(buf, 1, head[1], f) != head[1]) {
+		data = head[1] ? src_next(s, head[1], &n) : s->buf;
+		if (!data) {
 			snprintf(err, len, "offset %llu: record of %u bytes cut short (the recording was interrupted)",
 				 (unsigned long long)off, head[1]);
 			return -1;
 		}
 		switch (head[0]) {
 		case REC_EVENT:
-			if (collector_feed(c, buf, head[1])) {
+			if (collector_feed(c, data, head[1])) {
 				snprintf(err, len, "offset %llu: malformed event (%u bytes)",
 					 (unsigned long long)off, head[1]);
 				return -1;
@@ -136,9 +213,9 @@ int replay_stream(FILE *f, struct collector *c, struct replay_info *info,
 				return -1;
 			}
 			if (head[0] == REC_LOST)
-				collector_lost(c, *(uint64_t *)buf);
+				collector_lost(c, *(const uint64_t *)data);
 			else
-				collector_add_process(c, *(uint32_t *)buf);
+				collector_add_process(c, *(const uint32_t *)data);
 			break;
 		case REC_SNAPSHOT_DONE:
 			collector_snapshot_done(c);

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Run CMD with the floor attached: empty fentry/fexit programs on every
+ * function rmaptrace watches in fentry mode, and on its two tracepoints.
+ *   floor CMD [ARGS...]
+ * Exits with CMD's status; says on stderr how many programs attached.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <bpf/libbpf.h>
+#include <bpf/btf.h>
+#include "floor.skel.h"
+
+/* The same functions as rmaptrace's plan in user/attach.c. */
+static const char *const entry_fns[] = {
+	"__anon_vma_prepare", "anon_vma_fork", "anon_vma_clone", "unlink_anon_vmas",
+	"__put_anon_vma", "rmap_walk_anon",
+};
+static const char *const exit_fns[] = {
+	"__anon_vma_prepare", "anon_vma_fork", "anon_vma_clone", "unlink_anon_vmas",
+	"rmap_walk_anon", "try_to_migrate_one", "remove_migration_pte",
+	"try_to_unmap_one", "folio_referenced_one", "page_idle_clear_pte_refs_one",
+	"damon_folio_mkold_one", "damon_folio_young_one", "page_mkclean_one",
+	"page_make_device_exclusive_one", "invalid_migration_vma",
+	"invalid_folio_referenced_vma",
+};
+
+static int plan(struct bpf_object *obj, const struct btf *btf)
+{
+	struct bpf_program *prog;
+	size_t ne = 0, nx = 0;
+	int used = 0;
+
+	bpf_object__for_each_program(prog, obj) {
+		const char *sec = bpf_program__section_name(prog);
+		const char *fn = NULL;
+
+		if (!strcmp(sec, "fentry") && ne < sizeof(entry_fns) / sizeof(*entry_fns))
+			fn = entry_fns[ne++];
+		else if (!strcmp(sec, "fexit") && nx < sizeof(exit_fns) / sizeof(*exit_fns))
+			fn = exit_fns[nx++];
+		else if (!strncmp(sec, "tp_btf/", 7)) {
+			used++;
+			continue;
+		}
+		if (fn && btf__find_by_name_kind(btf, fn, BTF_KIND_FUNC) > 0) {
+			bpf_program__set_attach_target(prog, 0, fn);
+			used++;
+		} else {
+			bpf_program__set_autoload(prog, false);
+		}
+	}
+	return used;
+}
+
+int main(int argc, char **argv)
+{
+	struct floor_bpf *skel;
+	struct btf *btf;
+	int used, status;
+	pid_t pid;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: floor CMD [ARGS...]\n");
+		return 2;
+	}
+	btf = btf__load_vmlinux_btf();
+	skel = floor_bpf__open();
+	if (!btf || !skel) {
+		fprintf(stderr, "floor: cannot open: %s\n", strerror(errno));
+		return 2;
+	}
+	used = plan(skel->obj, btf);
+	btf__free(btf);
+	if (floor_bpf__load(skel) || floor_bpf__attach(skel)) {
+		fprintf(stderr, "floor: cannot load or attach: %s\n", strerror(errno));
+		return 2;
+	}
+	fprintf(stderr, "floor: %d empty programs attached\n", used);
+	pid = fork();
+	if (pid == 0) {
+		execvp(argv[1], argv + 1);
+		perror(argv[1]);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return 2;
+	floor_bpf__destroy(skel);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}

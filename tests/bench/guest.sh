@@ -1,0 +1,45 @@
+#!/bin/sh
+# The benchmark's guest side, one boot (tests/bench/run starts it):
+#   guest.sh FORKS PAGES ROUNDS STORM_SECONDS HOOKS_BT FLOOR [BPFTRACE]
+# Each round runs every configuration once, in turn, so that drifts of the
+# emulated machine fall on all of them alike. Prints "@@" lines:
+#   @@ fork CONFIG NS_PER_FORK      @@ walk CONFIG NS_FOR_THE_MOVE
+#   @@ storm STRESSORS SECONDS EVENTS LOST
+forks=$1 pages=$2 rounds=$3 storm=$4 hooks=$5 floor=$6 bt=$7
+
+fork_ns() { grep -o 'fork_bench: [0-9]* forks, [0-9]* ns' | awk '{print $4}'; }
+walk_ns() { grep -o 'moved=[0-9]* of [0-9]* to node [0-9]* ns=[0-9]*' | sed 's/.*ns=//'; }
+
+# $1: fork or walk; the command follows
+run() {
+	what=$1; shift
+	case $what in
+	fork) "$@" 2>&1 >/dev/null | fork_ns ;;
+	walk) "$@" 2>&1 >/dev/null | walk_ns ;;
+	esac
+}
+
+for r in $(seq "$rounds"); do
+	for w in fork walk; do
+		if [ $w = fork ]; then
+			cmd="fork_bench $forks"
+		else
+			cmd="fork_tree --seed-story --pages $pages --migrate"
+		fi
+		echo "@@ $w untraced $(run $w $cmd)"
+		echo "@@ $w floor $(run $w "$floor" $cmd)"
+		echo "@@ $w rmaptrace $(run $w rmaptrace --check --quiet -- $cmd)"
+		if [ -n "$bt" ]; then
+			echo "@@ $w bpftrace $(run $w "$bt" -q -o /tmp/bt.out "$hooks" -c "$cmd")"
+		fi
+	done
+done
+
+# Losses at the default ring buffer: stress-ng fork storms of growing size.
+for k in 1 2 4; do
+	s=$(rmaptrace --check --json --quiet -- stress-ng --fork "$k" -t "${storm}s" 2>/dev/null |
+		grep '^{"type":"summary"')
+	ev=$(echo "$s" | sed 's/.*"events":\([0-9]*\).*/\1/')
+	lost=$(echo "$s" | sed 's/.*"lost":\([0-9]*\).*/\1/')
+	echo "@@ storm $k $storm ${ev:-0} ${lost:-0}"
+done
