@@ -23,7 +23,9 @@ static __always_inline void trace_anon_vma(__u64 av)
 {
 	__u8 one = 1;
 
-	if (av)
+	/* Most are known already (a fork's chain repeats its parent's); a
+	 * lookup is much cheaper than an update of a hash map. */
+	if (av && !anon_vma_traced(av))
 		bpf_map_update_elem(&traced_anon_vmas, &av, &one, BPF_ANY);
 }
 

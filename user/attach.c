@@ -543,6 +543,11 @@ uint64_t rmaptrace_misses(struct rmaptrace_ctx *ctx, FILE *list)
 		if (list && info.recursion_misses)
 			fprintf(list, "rmaptrace:   %s skipped %llu times\n", bpf_program__name(prog),
 				(unsigned long long)info.recursion_misses);
+		/* With kernel.bpf_stats_enabled=1: what each program costs. */
+		if (list && info.run_cnt)
+			fprintf(list, "rmaptrace:   %s ran %llu times, %.0f ns each\n",
+				bpf_program__name(prog), (unsigned long long)info.run_cnt,
+				(double)info.run_time_ns / info.run_cnt);
 	}
 	return sum;
 }

@@ -64,7 +64,8 @@ int collector_init(struct collector *c)
 	memset(c, 0, sizeof(*c));
 	if (ptrmap_init(&c->av_map, 1024) || ptrmap_init(&c->vma_map, 1024) ||
 	    ptrmap_init(&c->mm_map, 64) || ptrmap_init(&c->pid_map, 64) ||
-	    ptrmap_init(&c->pid_mms, 64) || ptrmap_init(&c->wcost_map, 16)) {
+	    ptrmap_init(&c->pid_mms, 64) || ptrmap_init(&c->wcost_map, 16) ||
+	    ptrmap_init(&c->open_win, 64)) {
 		collector_free(c);
 		return -1;
 	}
@@ -93,6 +94,7 @@ void collector_free(struct collector *c)
 	ptrmap_free(&c->pid_map);
 	ptrmap_free(&c->pid_mms);
 	ptrmap_free(&c->wcost_map);
+	ptrmap_free(&c->open_win);
 	free(c->wcost);
 	memset(c, 0, sizeof(*c));
 }

@@ -207,6 +207,7 @@ struct collector {
 
 	struct op_window *win;
 	size_t nr_win, cap_win;
+	struct ptrmap open_win;	/* tid -> its window still open (unlink) */
 	struct suspect *sus;
 	size_t nr_sus, cap_sus;
 	uint64_t explained;	/* differences explained by overlapping calls */

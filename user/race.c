@@ -25,23 +25,33 @@ uint32_t root_of(const struct collector *c, uint32_t i)
 	return c->av[i].root != NONE ? c->av[i].root : i;
 }
 
-/* The current event's task changed root's hierarchy within [t0, t1]. */
+/* tids as ptrmap keys: 0 and 1 are the map's own markers. */
+static uint64_t tid_key(uint32_t tid)
+{
+	return (uint64_t)tid + 2;
+}
+
+/* The current event's task changed root's hierarchy within [t0, t1]
+ * (t1 UINT64_MAX: the call goes on; a task has one such call at a time). */
 void race_window(struct collector *c, uint32_t root, uint64_t t0, uint64_t t1)
 {
 	if (root == NONE || !GROW(c->win, c->nr_win, c->cap_win))
 		return;
+	if (t1 == UINT64_MAX)
+		ptrmap_put(&c->open_win, tid_key(c->cur_tid), c->nr_win);
 	c->win[c->nr_win++] = (struct op_window){ root, c->cur_tid, t0, t1 };
 }
 
 /* tid's call that began at t0 returned at t1. */
 void race_window_end(struct collector *c, uint32_t tid, uint64_t t0, uint64_t t1)
 {
-	for (size_t k = c->nr_win; k-- > 0;)
-		if (c->win[k].tid == tid && c->win[k].t0 == t0 &&
-		    c->win[k].t1 == UINT64_MAX) {
-			c->win[k].t1 = t1;
-			return;
-		}
+	uint32_t k = ptrmap_get(&c->open_win, tid_key(tid));
+
+	if (k == NONE || k >= c->nr_win || c->win[k].tid != tid || c->win[k].t0 != t0 ||
+	    c->win[k].t1 != UINT64_MAX)
+		return;
+	c->win[k].t1 = t1;
+	ptrmap_del(&c->open_win, tid_key(tid));
 }
 
 void race_suspect(struct collector *c, int inv, uint32_t root, uint32_t diff,
@@ -63,18 +73,40 @@ void race_suspect(struct collector *c, int inv, uint32_t root, uint32_t diff,
 	va_end(ap);
 }
 
-static uint32_t overlapping(const struct collector *c, const struct suspect *s)
+static int by_root_t0(const void *a, const void *b)
 {
-	uint32_t n = 0;
+	const struct op_window *x = a, *y = b;
 
-	for (size_t k = 0; k < c->nr_win; k++) {
-		const struct op_window *w = &c->win[k];
+	if (x->root != y->root)
+		return x->root < y->root ? -1 : 1;
+	return x->t0 < y->t0 ? -1 : x->t0 > y->t0;
+}
 
-		if (w->root == s->root && w->tid != s->tid &&
-		    w->t0 <= s->read_ts && w->t1 >= s->ts)
-			n++;
+/* Calls of other tasks on s's hierarchy that overlap its reading. w[0..n)
+ * is sorted by root, then start: look at s's root only, from the last
+ * call begun before the reading ended back to those begun a horizon
+ * before it began (no call of these lasts that long). */
+static uint32_t overlapping(const struct op_window *w, size_t n, const struct suspect *s)
+{
+	size_t lo = 0, hi = n;
+	uint32_t found = 0;
+
+	/* first window past (root, read_ts) */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (w[mid].root < s->root || (w[mid].root == s->root && w[mid].t0 <= s->read_ts))
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return n;
+	for (size_t k = lo; k-- > 0 && w[k].root == s->root;) {
+		if (w[k].t0 + RACE_HORIZON_NS < s->ts)
+			break;
+		if (w[k].tid != s->tid && w[k].t1 >= s->ts)
+			found++;
+	}
+	return found;
 }
 
 /* Judge the suspects the stream has moved HORIZON past (all at the end),
@@ -82,11 +114,22 @@ static uint32_t overlapping(const struct collector *c, const struct suspect *s)
 void race_resolve(struct collector *c, uint64_t now, bool all)
 {
 	uint64_t keep_from = now > 2 * RACE_HORIZON_NS ? now - 2 * RACE_HORIZON_NS : 0;
+	struct op_window *sorted = NULL;
 	size_t kept = 0;
 
 	if (!all && now < c->last_resolve + RACE_HORIZON_NS / 4)
 		return;
 	c->last_resolve = now;
+	for (size_t k = 0; k < c->nr_sus && !sorted; k++) {
+		if (!all && c->sus[k].ts + RACE_HORIZON_NS > now)
+			continue;
+		/* some suspect is due: index the windows once for all of them */
+		sorted = malloc((c->nr_win ? c->nr_win : 1) * sizeof(*sorted));
+		if (!sorted)
+			break;
+		memcpy(sorted, c->win, c->nr_win * sizeof(*sorted));
+		qsort(sorted, c->nr_win, sizeof(*sorted), by_root_t0);
+	}
 	for (size_t k = 0; k < c->nr_sus; k++) {
 		struct suspect *s = &c->sus[k];
 
@@ -96,17 +139,22 @@ void race_resolve(struct collector *c, uint64_t now, bool all)
 			c->sus[kept++] = *s;
 			continue;
 		}
-		if (overlapping(c, s) >= s->diff)
+		if (sorted && overlapping(sorted, c->nr_win, s) >= s->diff)
 			c->explained++;
 		else
 			collector_violation(c, s->invariant, s->ts, "%s", s->msg);
 	}
+	free(sorted);
 	c->nr_sus = kept;
 	if (all)
 		return;
 	kept = 0;
-	for (size_t k = 0; k < c->nr_win; k++)
-		if (c->win[k].t1 >= keep_from)
-			c->win[kept++] = c->win[k];
+	for (size_t k = 0; k < c->nr_win; k++) {
+		if (c->win[k].t1 < keep_from)
+			continue;
+		if (c->win[k].t1 == UINT64_MAX)
+			ptrmap_put(&c->open_win, tid_key(c->win[k].tid), kept);
+		c->win[kept++] = c->win[k];
+	}
 	c->nr_win = kept;
 }
