@@ -78,8 +78,11 @@ struct stash_args {
 	__u64 ts;
 };
 
+/* LRU: entries stay after use and are rewritten in place by the task's
+ * next call (a lookup, where an update or a delete costs an allocation);
+ * tasks long gone are evicted. A taken entry is marked by ts 0. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, struct stash_key);
 	__type(value, struct stash_args);
@@ -89,8 +92,12 @@ static __always_inline void stash_put(__u32 func, __u64 a0, __u64 a1)
 {
 	struct stash_key k = { (__u32)bpf_get_current_pid_tgid(), func };
 	struct stash_args v = { a0, a1, bpf_ktime_get_ns() };
+	struct stash_args *old = bpf_map_lookup_elem(&stash, &k);
 
-	bpf_map_update_elem(&stash, &k, &v, BPF_ANY);
+	if (old)
+		*old = v;
+	else
+		bpf_map_update_elem(&stash, &k, &v, BPF_ANY);
 }
 
 static __always_inline bool stash_take(__u32 func, struct stash_args *out)
@@ -99,10 +106,10 @@ static __always_inline bool stash_take(__u32 func, struct stash_args *out)
 	struct stash_key k = { (__u32)bpf_get_current_pid_tgid(), func };
 	struct stash_args *v = bpf_map_lookup_elem(&stash, &k);
 
-	if (!v)
+	if (!v || !v->ts)
 		return false;
 	*out = *v;
-	bpf_map_delete_elem(&stash, &k);
+	v->ts = 0;
 	return true;
 }
 
