@@ -530,25 +530,34 @@ static void test_loss_learnt_late(void)
 	EXPECT(col.untrusted_viol > 0, "counted as untrusted");
 }
 
+/* The collector's picture (root as report_dot takes it), and its AVC edges. */
+static char *dot_text(uint32_t root, int *avcs)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	report_dot(&col, f, root);
+	fclose(f);
+	*avcs = 0;
+	for (const char *p = buf; (p = strstr(p, "label=\"avc\"")); p++)
+		(*avcs)++;
+	return buf;
+}
+
 /* The picture: one box per process, the seed's parent links, every AVC. */
 static void test_dot_seed_story(void)
 {
 	struct story st;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-	int avcs = 0;
+	char *buf;
+	int avcs;
 	uint32_t gc, c2;
 
 	setup();
 	story_fork(&sim, &st);
-	f = open_memstream(&buf, &len);
-	report_dot(&col, f, NONE);
-	fclose(f);
+	buf = dot_text(NONE, &avcs);
 	gc = av_id(node(st.gc.anon_vma->ptr));
 	c2 = av_id(node(st.c2.anon_vma->ptr));
-	for (const char *p = buf; (p = strstr(p, "label=\"avc\"")); p++)
-		avcs++;
 	EXPECT(strstr(buf, "digraph rmaptrace {") != NULL, "a digraph");
 	EXPECT(strstr(buf, "label=\"pid 103 ") != NULL, "GC's box: %s", buf);
 	{
@@ -567,10 +576,8 @@ static void test_dot_one_root(void)
 {
 	struct story st;
 	struct kvma other;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-	int avcs = 0;
+	char *buf;
+	int avcs;
 	uint32_t p, o;
 
 	setup();
@@ -579,18 +586,14 @@ static void test_dot_one_root(void)
 	sim_prepare(&sim, &st.P, &other);
 	p = node(st.p.anon_vma->ptr);
 	o = node(other.anon_vma->ptr);
-	f = open_memstream(&buf, &len);
-	report_dot(&col, f, root_of(&col, node(st.gc.anon_vma->ptr)));
-	fclose(f);
-	for (const char *q = buf; (q = strstr(q, "label=\"avc\"")); q++)
-		avcs++;
+	buf = dot_text(root_of(&col, node(st.gc.anon_vma->ptr)), &avcs);
 	{
 		char want[32], other_av[32];
 
 		snprintf(want, sizeof(want), "av%u [", av_id(p));
 		snprintf(other_av, sizeof(other_av), "av%u [", av_id(o));
-		EXPECT(strstr(buf, want) != NULL, "P's anon_vma drawn: %s", buf);
-		EXPECT(strstr(buf, other_av) == NULL, "the other mapping's anon_vma left out: %s", buf);
+		EXPECT(strstr(buf, want) != NULL, "P's anon_vma drawn (%s)", want);
+		EXPECT(strstr(buf, other_av) == NULL, "the other mapping's anon_vma left out (%s)", other_av);
 		EXPECT(strstr(buf, "0x7f2000000000") == NULL, "the other mapping's VMA left out");
 	}
 	EXPECT_EQ(avcs, 8);
