@@ -13,16 +13,18 @@
 #include "collector.h"
 #include "report.h"
 
-static void anon_vma_node(FILE *f, const struct collector *c, uint32_t i)
+static void anon_vma_node(FILE *f, const struct collector *c, uint32_t i,
+			  bool raw)
 {
 	const struct anon_vma_node *a = &c->av[i];
 	struct av_counters d = anon_vma_derived(c, i);
 
-	fprintf(f, "    av%u [shape=ellipse%s%s label=\"anon_vma %u%s\\n"
-		"num_children %u/%u (max %u)\\nnum_active_vmas %u/%u (max %u)\"];\n",
-		av_id(i), a->root == i ? " peripheries=2" : "",
-		a->freed ? " style=dashed" : "", av_id(i),
-		a->root == i ? " (root)" : a->freed ? " (freed)" : "",
+	fprintf(f, "    av%u [shape=ellipse%s%s label=\"anon_vma %u%s\\n", av_id(i),
+		a->root == i ? " peripheries=2" : "", a->freed ? " style=dashed" : "",
+		av_id(i), a->root == i ? " (root)" : a->freed ? " (freed)" : "");
+	if (raw)
+		fprintf(f, "0x%llx\\n", (unsigned long long)a->ptr);
+	fprintf(f, "num_children %u/%u (max %u)\\nnum_active_vmas %u/%u (max %u)\"];\n",
 		a->kernel.num_children, d.num_children, a->kernel_max.num_children,
 		a->kernel.num_active_vmas, d.num_active_vmas,
 		a->kernel_max.num_active_vmas);
@@ -46,7 +48,7 @@ static bool vma_drawn(const struct collector *c, uint32_t v, uint32_t root)
 	return false;
 }
 
-void report_dot(const struct collector *c, FILE *f, uint32_t root)
+void report_dot(const struct collector *c, FILE *f, uint32_t root, bool raw)
 {
 	fprintf(f, "// rmaptrace: anon_vma hierarchy (kernel/derived counters)\n"
 		"digraph rmaptrace {\n  rankdir=BT;\n  node [fontname=\"monospace\" fontsize=10];\n"
@@ -70,7 +72,7 @@ void report_dot(const struct collector *c, FILE *f, uint32_t root)
 			m, mm->pid, comm);
 		for (uint32_t i = 0; i < c->nr_av; i++)
 			if (c->av[i].mm == m && av_drawn(c, i, root))
-				anon_vma_node(f, c, i);
+				anon_vma_node(f, c, i, raw);
 		for (uint32_t v = 0; v < c->nr_vma; v++) {
 			const struct vma_node *vn = &c->vma[v];
 
@@ -89,7 +91,7 @@ void report_dot(const struct collector *c, FILE *f, uint32_t root)
 		if (!av_drawn(c, i, root))
 			continue;
 		if (a->mm == NONE || a->mm >= c->nr_mm)
-			anon_vma_node(f, c, i);
+			anon_vma_node(f, c, i, raw);
 		if (a->parent != NONE && a->parent != i)
 			fprintf(f, "  av%u -> av%u [label=\"parent\" penwidth=2];\n",
 				av_id(i), av_id(a->parent));

@@ -95,7 +95,11 @@ static void report_walk(struct collector *c, const struct event_hdr *h,
 			fprintf(f, "%s{\"pid\":%u,\"vma_start\":\"0x%llx\",\"reason\":\"%s\"}",
 				i ? "," : "", w->missed[i].pid,
 				(unsigned long long)w->missed[i].vm_start, w->missed[i].reason);
-		fprintf(f, "],\"stopped_early\":%s,\"ns\":%llu}\n",
+		if (o->raw_addrs && w->rmap_one)
+			fprintf(f, "],\"rmap_one\":\"0x%llx\"", (unsigned long long)w->rmap_one);
+		else
+			fputc(']', f);
+		fprintf(f, ",\"stopped_early\":%s,\"ns\":%llu}\n",
 			w->stopped_early ? "true" : "false", (unsigned long long)w->ns);
 		return;
 	}
@@ -104,6 +108,8 @@ static void report_walk(struct collector *c, const struct event_hdr *h,
 		(unsigned long long)w->pgoff, rmap_callback_name(w->callback),
 		w->nr_visited, w->nr_predicted,
 		w->stopped_early ? " (stopped early)" : "", w->ns / 1e3);
+	if (o->raw_addrs && w->rmap_one)
+		fprintf(f, "%46s rmap_one 0x%llx\n", "", (unsigned long long)w->rmap_one);
 	for (uint32_t i = 0; i < w->nr_missed; i++)
 		fprintf(f, "%46s missed vma 0x%llx pid %u: %s\n", "",
 			(unsigned long long)w->missed[i].vm_start, w->missed[i].pid,
@@ -117,7 +123,7 @@ void report_event(struct collector *c, const struct event_hdr *h, void *ctx)
 	double t = (h->ts - c->first_ts) / 1e9;
 	char comm[TASK_COMM_LEN];
 	uint32_t av = 0, parent = 0, nr_chain = 0;
-	uint64_t start = 0, end = 0;
+	uint64_t start = 0, end = 0, av_ptr = 0;
 	uint32_t child = 0;
 
 	switch (h->type) {
@@ -131,6 +137,7 @@ void report_event(struct collector *c, const struct event_hdr *h, void *ctx)
 		if (e->ret)
 			return;
 		av = id_of(c, e->av.anon_vma);
+		av_ptr = e->av.anon_vma;
 		parent = id_of(c, e->av.parent);
 		start = e->vma.vm_start;
 		end = e->vma.vm_end;
@@ -138,7 +145,8 @@ void report_event(struct collector *c, const struct event_hdr *h, void *ctx)
 		break;
 	}
 	case EV_PUT_ANON_VMA:
-		av = id_of(c, ((const struct put_event *)h)->av.anon_vma);
+		av_ptr = ((const struct put_event *)h)->av.anon_vma;
+		av = id_of(c, av_ptr);
 		break;
 	case EV_RMAP_WALK:
 		report_walk(c, h, o, t);
@@ -157,6 +165,8 @@ void report_event(struct collector *c, const struct event_hdr *h, void *ctx)
 		fprintf(f, ",\"event\":\"%s\"", event_name[h->type]);
 		if (av)
 			fprintf(f, ",\"anon_vma\":%u", av);
+		if (av && o->raw_addrs)
+			fprintf(f, ",\"anon_vma_addr\":\"0x%llx\"", (unsigned long long)av_ptr);
 		if (parent && parent != av)
 			fprintf(f, ",\"parent\":%u", parent);
 		if (start)
@@ -171,6 +181,8 @@ void report_event(struct collector *c, const struct event_hdr *h, void *ctx)
 		event_name[h->type]);
 	if (av)
 		fprintf(f, " anon_vma %u", av);
+	if (av && o->raw_addrs)
+		fprintf(f, " [0x%llx]", (unsigned long long)av_ptr);
 	if (parent && parent != av)
 		fprintf(f, " parent %u", parent);
 	if (start)
@@ -184,7 +196,7 @@ void report_event(struct collector *c, const struct event_hdr *h, void *ctx)
 }
 
 static void print_node(const struct collector *c, FILE *f, uint32_t i,
-		       char *prefix, size_t plen, bool last, bool top)
+		       char *prefix, size_t plen, bool last, bool top, bool raw)
 {
 	const struct anon_vma_node *a = &c->av[i];
 	const struct mm_node *m = anon_vma_owner(c, i);
@@ -196,6 +208,8 @@ static void print_node(const struct collector *c, FILE *f, uint32_t i,
 	fprintf(f, "anon_vma %u%s  pid %u %s", av_id(i),
 		a->root == i ? " (root)" : "", m ? m->pid : 0,
 		m ? safe_comm(m->comm, comm) : "?");
+	if (raw)
+		fprintf(f, "  [0x%llx]", (unsigned long long)a->ptr);
 	if (a->vm_start)
 		fprintf(f, "  vma 0x%llx", (unsigned long long)a->vm_start);
 	fprintf(f, "  %s%s", origin_name[a->origin], a->freed ? "  freed" : "");
@@ -231,11 +245,11 @@ static void print_node(const struct collector *c, FILE *f, uint32_t i,
 		kids += k != i && c->av[k].parent == i;
 	for (uint32_t k = 0; k < c->nr_av; k++)
 		if (k != i && c->av[k].parent == i)
-			print_node(c, f, k, prefix, plen, ++seen == kids, false);
+			print_node(c, f, k, prefix, plen, ++seen == kids, false, raw);
 	prefix[n] = 0;
 }
 
-static void print_tree(const struct collector *c, FILE *f)
+static void print_tree(const struct collector *c, FILE *f, bool raw)
 {
 	char prefix[512];
 
@@ -248,11 +262,11 @@ static void print_tree(const struct collector *c, FILE *f)
 			continue;
 		prefix[0] = 0;
 		fputc('\n', f);
-		print_node(c, f, i, prefix, sizeof(prefix), true, true);
+		print_node(c, f, i, prefix, sizeof(prefix), true, true, raw);
 	}
 }
 
-static void print_json(const struct collector *c, FILE *f)
+static void print_json(const struct collector *c, FILE *f, bool raw)
 {
 	for (uint32_t i = 0; i < c->nr_av; i++) {
 		const struct anon_vma_node *a = &c->av[i];
@@ -275,6 +289,8 @@ static void print_json(const struct collector *c, FILE *f)
 			origin_name[a->origin], a->reused,
 			(unsigned long long)a->vm_start, m ? m->pid : 0);
 		json_string(f, m ? m->comm : "", TASK_COMM_LEN);
+		if (raw)
+			fprintf(f, ",\"addr\":\"0x%llx\"", (unsigned long long)a->ptr);
 		fputs("}\n", f);
 	}
 	for (size_t k = 0; k < c->nr_viol; k++) {
@@ -321,7 +337,7 @@ void report_final(const struct collector *c, const struct report_opts *o)
 	hierarchy_shape(c, &depth, &width);
 
 	if (o->json) {
-		print_json(c, f);
+		print_json(c, f, o->raw_addrs);
 		fprintf(f, "{\"type\":\"summary\",\"events\":%llu,\"lost\":%llu,"
 			"\"violations\":%zu,\"walks\":%llu,\"malformed\":%llu,"
 			"\"truncated_chains\":%llu,\"explained_differences\":%llu,"
@@ -334,7 +350,7 @@ void report_final(const struct collector *c, const struct report_opts *o)
 			o->check && !c->lost ? "true" : "false");
 		return;
 	}
-	print_tree(c, f);
+	print_tree(c, f, o->raw_addrs);
 	fputc('\n', f);
 	if (o->check) {
 		if (c->lost)

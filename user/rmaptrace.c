@@ -29,7 +29,7 @@
 static struct env {
 	pid_t pid;
 	long duration;
-	bool verbose, check, json, quiet, kprobes, hist;
+	bool verbose, check, json, quiet, kprobes, hist, raw_addrs;
 	long interval;
 	unsigned int buffer_mb;
 	char **cmd;
@@ -56,7 +56,7 @@ static const char doc[] =
 "\n"
 "Exit status: 0 done, 1 --check found violations, 2 could not trace.";
 
-enum { OPT_CHECK = 0x100, OPT_JSON, OPT_BUFFER, OPT_QUIET, OPT_KPROBES, OPT_HIST, OPT_DOT, OPT_DOT_ROOT };
+enum { OPT_CHECK = 0x100, OPT_JSON, OPT_BUFFER, OPT_QUIET, OPT_KPROBES, OPT_HIST, OPT_DOT, OPT_DOT_ROOT, OPT_RAW_ADDRS };
 
 static struct recorder rec;
 
@@ -75,6 +75,7 @@ static const struct argp_option opts[] = {
 	{ "read", 'r', "FILE", 0, "Replay a recording: no root, no BPF, same reports" },
 	{ "dot", OPT_DOT, "FILE", 0, "At exit, write the hierarchy as Graphviz to FILE" },
 	{ "dot-root", OPT_DOT_ROOT, "ID", 0, "With --dot, draw only the hierarchy anon_vma ID (as the report numbers it) belongs to" },
+	{ "raw-addrs", OPT_RAW_ADDRS, NULL, 0, "Show each anon_vma's kernel address next to its id (hidden by default: it helps an attacker)" },
 	{},
 };
 
@@ -137,6 +138,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 		break;
 	case OPT_DOT_ROOT:
 		env.dot_root = parse_num(arg, 1, UINT32_MAX - 1, st, "anon_vma id");
+		break;
+	case OPT_RAW_ADDRS:
+		env.raw_addrs = true;
 		break;
 	case ARGP_KEY_ARGS:
 		env.cmd = st->argv + st->next;
@@ -329,7 +333,7 @@ static int finish_report(struct report_opts *ro)
 			fprintf(stderr, "rmaptrace: --dot-root %u: no anon_vma has that id; drawing them all\n",
 				env.dot_root);
 		if (f) {
-			report_dot(&col, f, root);
+			report_dot(&col, f, root, env.raw_addrs);
 			if (fclose(f))
 				f = NULL;
 		}
@@ -394,6 +398,7 @@ int main(int argc, char **argv)
 		return 2;
 	ro.json = env.json;
 	ro.check = env.check;
+	ro.raw_addrs = env.raw_addrs;
 	if (env.replay)
 		return replay_main(&ro);
 	libbpf_set_print(libbpf_print);

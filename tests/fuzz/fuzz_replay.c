@@ -38,9 +38,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ro.json = true;
 	report_final(&c, &ro);
 	report_hist(&c, &ro);
-	report_dot(&c, devnull, NONE);
+	report_dot(&c, devnull, NONE, false);
 	if (c.nr_av)
-		report_dot(&c, devnull, 0);
+		report_dot(&c, devnull, 0, true);
 	collector_free(&c);
 	return 0;
 }

@@ -531,13 +531,13 @@ static void test_loss_learnt_late(void)
 }
 
 /* The collector's picture (root as report_dot takes it), and its AVC edges. */
-static char *dot_text(uint32_t root, int *avcs)
+static char *dot_text(uint32_t root, bool raw, int *avcs)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
-	report_dot(&col, f, root);
+	report_dot(&col, f, root, raw);
 	fclose(f);
 	*avcs = 0;
 	for (const char *p = buf; (p = strstr(p, "label=\"avc\"")); p++)
@@ -555,7 +555,7 @@ static void test_dot_seed_story(void)
 
 	setup();
 	story_fork(&sim, &st);
-	buf = dot_text(NONE, &avcs);
+	buf = dot_text(NONE, false, &avcs);
 	gc = av_id(node(st.gc.anon_vma->ptr));
 	c2 = av_id(node(st.c2.anon_vma->ptr));
 	EXPECT(strstr(buf, "digraph rmaptrace {") != NULL, "a digraph");
@@ -586,7 +586,7 @@ static void test_dot_one_root(void)
 	sim_prepare(&sim, &st.P, &other);
 	p = node(st.p.anon_vma->ptr);
 	o = node(other.anon_vma->ptr);
-	buf = dot_text(root_of(&col, node(st.gc.anon_vma->ptr)), &avcs);
+	buf = dot_text(root_of(&col, node(st.gc.anon_vma->ptr)), false, &avcs);
 	{
 		char want[32], other_av[32];
 
@@ -673,6 +673,68 @@ static void test_json_schema(void)
 	EXPECT(strstr(buf, "\"max_depth\":3,\"max_width\":2,") != NULL, "shape: %s",
 	       strstr(buf, "{\"type\":\"summary\""));
 	free(buf);
+}
+
+/*
+ * Everything a user sees of the seed story, walk included: the lines per
+ * event, the final report and the picture, in text or JSON.
+ */
+static char *story_output(bool json, bool raw, uint64_t *p_ptr)
+{
+	struct report_opts ro = { .json = json, .check = true, .raw_addrs = raw };
+	const struct kvma *all[4];
+	struct story st;
+	char *buf = NULL, *dot;
+	size_t len = 0;
+	int avcs;
+
+	setup();
+	ro.out = open_memstream(&buf, &len);
+	col.on_event = report_event;
+	col.cb_ctx = &ro;
+	story_fork(&sim, &st);
+	all[0] = &st.p, all[1] = &st.c1, all[2] = &st.c2, all[3] = &st.gc;
+	sim_walk(&sim, &st.P, st.p.anon_vma, st.p.pgoff, CB_TRY_TO_MIGRATE_ONE,
+		 all, 4, -1, NULL, 0);
+	*p_ptr = st.p.anon_vma->ptr;
+	story_exit(&sim, &st);
+	collector_finish(&col);
+	report_final(&col, &ro);
+	dot = dot_text(NONE, raw, &avcs);
+	fputs(dot, ro.out);
+	free(dot);
+	fclose(ro.out);
+	col.on_event = NULL;
+	return buf;
+}
+
+/* Kernel addresses stay out of every output unless --raw-addrs asks. */
+static void test_raw_addrs(void)
+{
+	for (int json = 0; json < 2; json++) {
+		char want[32], *buf;
+		uint64_t p;
+
+		buf = story_output(json, false, &p);
+		EXPECT(strstr(buf, "0xffff") == NULL, "no kernel address (json %d): %s",
+		       json, strstr(buf, "0xffff"));
+		free(buf);
+
+		buf = story_output(json, true, &p);
+		snprintf(want, sizeof(want), "0x%llx", (unsigned long long)p);
+		/* P's anon_vma: its prepare and fork events, its tree or JSON
+		 * line, its picture node. */
+		{
+			int n = 0;
+
+			for (const char *q = buf; (q = strstr(q, want)); q++)
+				n++;
+			EXPECT(n >= 4, "P's anon_vma %s shown %d times (json %d)", want, n, json);
+		}
+		if (json)
+			EXPECT(strstr(buf, "\"addr\":\"") != NULL, "addr in the anon_vma lines");
+		free(buf);
+	}
 }
 
 /* Invariant 5: the seed's page walked from P's root visits all four. */
@@ -774,6 +836,7 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	RUN(test_seed_story_tree);
+	RUN(test_raw_addrs);
 	RUN(test_inv1_root_differs_from_parents);
 	RUN(test_inv1_root_parent_not_self);
 	RUN(test_inv2_num_children);
