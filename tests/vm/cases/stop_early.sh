@@ -8,6 +8,9 @@ grep -q '^sigint_rc=0$' <<<"$out" || fail "rmaptrace did not exit 0 on SIGINT" "
 check_seed_tree "$(sed -n 's/^int: //p' <<<"$out")" live
 took=$(grep -oE 'duration_rc=0 took=[0-9]+' <<<"$out" | grep -oE '[0-9]+$')
 [[ -n $took ]] || fail "rmaptrace -d 2 did not exit 0" "$out"
-((took >= 2 && took <= 6)) || errors+=("-d 2 stopped after ${took}s")
+# Start-up (loading BPF under emulation) comes on top of the 2 s, and
+# varies with the host's load; a -d that is not obeyed runs into the 30 s
+# hold, so the bound sits between the two.
+((took >= 2 && took < 20)) || errors+=("-d 2 stopped after ${took}s (the command holds 30s)")
 grep -q '^d: .*events, 0 lost' <<<"$out" || errors+=("-d 2 printed no summary")
 finish
