@@ -107,7 +107,9 @@ static __always_inline int walk_end(void *folio, struct rmap_walk_control *rwc)
 		e->rmap_one = (__u64)BPF_CORE_READ(rwc, rmap_one);
 		e->duration_ns = bpf_ktime_get_ns() - w->ts;
 		e->nr_visits = w->nr_visits;
-		e->stopped_early = w->stopped_early;
+		e->flags = w->stopped_early ? WALK_STOPPED : 0;
+		if (BPF_CORE_READ(rwc, done))
+			e->flags |= WALK_HAS_DONE;
 		bpf_ringbuf_submit(e, rb_flags());
 	} else {
 		count_lost();

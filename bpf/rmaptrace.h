@@ -121,6 +121,12 @@ enum rmap_callback {
 #define CB_FIRST_INVALID	CB_INVALID_MIGRATION_VMA
 
 /* EV_RMAP_WALK, after the walk; its visits came before it, same tid. */
+/* walk_event.flags */
+#define WALK_STOPPED	1	/* an rmap_one returned false: the walk ended there */
+#define WALK_HAS_DONE	2	/* rwc->done was set: the walk ends as soon as it
+				 * says the folio is done (try_to_unmap and
+				 * try_to_migrate: no longer mapped anywhere) */
+
 struct walk_event {
 	struct event_hdr hdr;
 	__u64 anon_vma;		/* folio_anon_vma(folio) */
@@ -129,7 +135,7 @@ struct walk_event {
 	__u64 rmap_one;		/* rwc->rmap_one, a kernel text address */
 	__u64 duration_ns;
 	__u32 nr_visits;	/* callbacks seen in this walk */
-	__u32 stopped_early;	/* an rmap_one returned false */
+	__u32 flags;		/* WALK_* */
 };
 
 /* EV_RMAP_VISIT: one callback on one VMA during a traced walk. */

@@ -912,7 +912,7 @@ static void on_walk(struct collector *c, const struct walk_event *e)
 	w->pgoff = e->pgoff;
 	w->nr_pages = e->nr_pages;
 	w->ns = e->duration_ns;
-	w->stopped_early = e->stopped_early;
+	w->stopped_early = e->flags & WALK_STOPPED;
 	w->nr_visited = w->nr_predicted = w->nr_missed = 0;
 	/* Invariant 5 holds the walk to a hierarchy the trace saw built. */
 	checkable = ai != NONE && av_checkable(c, ai);
@@ -966,7 +966,11 @@ static void on_walk(struct collector *c, const struct walk_event *e)
 				seen = w->visited[j].vma == i;
 			if (seen)
 				continue;
-			m.reason = e->stopped_early ? "early stop" : "unknown";
+			/* Without a false from an rmap_one, a walk with a done()
+			 * test was most likely ended by it: the folio was no
+			 * longer mapped where the rest would have looked. */
+			m.reason = e->flags & WALK_STOPPED ? "early stop" :
+				   e->flags & WALK_HAS_DONE ? "done" : "unknown";
 			for (uint32_t j = 0; j < nr_skipped; j++)
 				if (skipped[j] == i)
 					m.reason = "invalid_vma";

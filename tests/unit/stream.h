@@ -40,6 +40,7 @@ struct sim {
 	void (*tamper)(struct sim *s, struct event_hdr *h);
 	int tamper_type;
 	bool mute;	/* the kernel runs, rmaptrace is not attached yet */
+	uint32_t walk_flags;	/* WALK_* added to every walk event */
 	/* Generators: anon_vmas come from the heap and go back when freed
 	 * (so a story may free a parent only after its children); the
 	 * collector may be NULL, events then go to tap alone. */
@@ -327,11 +328,12 @@ static inline void sim_walk(struct sim *s, const struct proc *cur, const struct 
 		sim_emit(s, &v.hdr);
 		w.nr_visits++;
 		if (k == stop_at) {
-			w.stopped_early = 1;
+			w.flags = WALK_STOPPED;
 			break;
 		}
 	}
 	sim_hdr(s, &w.hdr, EV_RMAP_WALK, sizeof(w), cur);
+	w.flags |= s->walk_flags;
 	w.anon_vma = a->ptr;
 	w.pgoff = pgoff;
 	w.nr_pages = 1;

@@ -811,6 +811,32 @@ static void test_walk_stopped_early(void)
 	EXPECT_EQ(col.nr_viol, 0);
 }
 
+/* try_to_migrate's walk ends when done() finds the folio unmapped: the
+ * VMAs it did not reach are missed for that reason, and only when the
+ * kernel said the walk had a done(). */
+static void test_walk_done_reason(void)
+{
+	struct story st;
+	const struct kvma *all[4];
+
+	for (int has_done = 0; has_done < 2; has_done++) {
+		setup();
+		story_fork(&sim, &st);
+		all[0] = &st.p, all[1] = &st.c1, all[2] = &st.c2, all[3] = &st.gc;
+		sim.walk_flags = has_done ? WALK_HAS_DONE : 0;
+		sim_walk(&sim, &st.P, st.p.anon_vma, st.p.pgoff, CB_TRY_TO_MIGRATE_ONE,
+			 all, 2, -1, NULL, 0);
+		sim.walk_flags = 0;
+		EXPECT(!col.walk.stopped_early, "no rmap_one returned false");
+		EXPECT_EQ(col.walk.nr_missed, 2);
+		EXPECT(col.walk.nr_missed &&
+		       !strcmp(col.walk.missed[0].reason, has_done ? "done" : "unknown"),
+		       "reason %s with has_done %d",
+		       col.walk.nr_missed ? col.walk.missed[0].reason : "-", has_done);
+		EXPECT_EQ(col.nr_viol, 0);
+	}
+}
+
 /* VMAs refused by rwc->invalid_vma are missed for that reason. */
 static void test_walk_invalid_vma_reason(void)
 {
@@ -865,6 +891,7 @@ int main(void)
 	RUN(test_walk_visits_unchained_vma);
 	RUN(test_walk_visit_outside_range);
 	RUN(test_walk_stopped_early);
+	RUN(test_walk_done_reason);
 	RUN(test_walk_invalid_vma_reason);
 	collector_free(&col);
 	return failures ? 1 : 0;
