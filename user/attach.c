@@ -163,6 +163,7 @@ struct hook {
 	const char *mode;		/* chosen, for -v */
 	bool use_kprobe;
 	const char *kfunc;		/* the kprobe's function, when not func */
+	const char *note;		/* for -v, after the mode */
 };
 
 static void disable(struct bpf_program *const progs[2])
@@ -200,19 +201,29 @@ static int plan_hooks(struct rmaptrace_bpf *skel, const struct btf *btf,
 	     p->kprobe_put_anon_vma, NULL, true);
 
 	/* rmap_walk_anon is static and may be inlined into rmap_walk and
-	 * rmap_walk_locked: watch those instead (anonymous folios only). */
-	if (!in_btf(btf, walk_fn) && in_btf(btf, "rmap_walk")) {
+	 * rmap_walk_locked: watch those instead (anonymous folios only).
+	 * RMAPTRACE_WALK_FALLBACK=1 does so anyway: no kernel of the test
+	 * matrix inlines it, and the fallback must be proven, not assumed. */
+	const char *force = getenv("RMAPTRACE_WALK_FALLBACK");
+
+	if ((!in_btf(btf, walk_fn) || (force && !strcmp(force, "1"))) &&
+	    in_btf(btf, "rmap_walk")) {
 		walk_fn = "rmap_walk";
 		bpf_program__set_attach_target(p->fentry_rmap_walk_anon, 0, walk_fn);
 		bpf_program__set_attach_target(p->fexit_rmap_walk_anon, 0, walk_fn);
+		/* kprobe mode: the same programs, attached twice */
 		HOOK("rmap_walk_locked", "fentry+fexit", p->fentry_rmap_walk_locked,
-		     p->fexit_rmap_walk_locked, NULL, NULL, false);
+		     p->fexit_rmap_walk_locked, p->kprobe_rmap_walk_anon,
+		     p->kretprobe_rmap_walk_anon, false);
+		hooks[n - 1].note = "(for rmap_walk_anon: anonymous folios only)";
 	} else {
 		bpf_program__set_autoload(p->fentry_rmap_walk_locked, false);
 		bpf_program__set_autoload(p->fexit_rmap_walk_locked, false);
 	}
 	HOOK(walk_fn, "fentry+fexit", p->fentry_rmap_walk_anon, p->fexit_rmap_walk_anon,
 	     p->kprobe_rmap_walk_anon, p->kretprobe_rmap_walk_anon, false);
+	if (!strcmp(walk_fn, "rmap_walk"))
+		hooks[n - 1].note = "(for rmap_walk_anon: anonymous folios only)";
 
 	struct bpf_program *fcb[CB_MAX] = {
 		[CB_TRY_TO_MIGRATE_ONE] = p->fexit_rmap_one_CB_TRY_TO_MIGRATE_ONE,
@@ -409,8 +420,9 @@ int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *opts,
 		if (ret)
 			hooks[i].mode = "failed to attach";
 		if (o->verbose)
-			fprintf(stderr, "rmaptrace: hook %-30s %s\n", hooks[i].func,
-				hooks[i].mode);
+			fprintf(stderr, "rmaptrace: hook %-30s %s%s%s\n", hooks[i].func,
+				hooks[i].mode, hooks[i].note ? " " : "",
+				hooks[i].note ?: "");
 	}
 	if (o->verbose)
 		fprintf(stderr, "rmaptrace: snapshot at attach: %s\n",
