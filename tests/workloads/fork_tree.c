@@ -1,16 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A fork tree sharing pages its root faulted before forking, optionally
- * migrated to another NUMA node while every process holds them: each page's
- * migration drives rmap_walk_anon through try_to_migrate_one and then
- * remove_migration_pte over every VMA of the tree.
+ * migrated to another NUMA node or moved by compaction while every process
+ * holds them: each page's migration drives rmap_walk_anon through
+ * try_to_migrate_one and then remove_migration_pte over every VMA of the tree.
  *
- *   fork_tree [--seed-story | --random SEED] [--pages N] [--migrate] [--hold S]
+ *   fork_tree [--seed-story | --random SEED] [--pages N] [--holes] [--hold S]
+ *             [--migrate | --compact kcompactd|sync]
+ *
+ * --holes: the mapping is twice as long and every other page is given back
+ * before the forks, so that free memory is single pages between the tree's:
+ * with most of free memory held this way, the node is fragmented and what
+ * compaction moves is the tree's pages.
  *
  * Every process prints "fork_tree: node=I pid=P parent=Q depth=D"; the root
- * prints the mapping's address and, with --migrate, what move_pages did.
+ * prints the mapping's address and, with --migrate, what move_pages did;
+ * with --compact, how many of the pages compaction moved (their PFNs, read
+ * from /proc/self/pagemap, changed): "sync" writes compact_memory, which
+ * compacts in this task; "kcompactd" raises compaction_proactiveness so that
+ * kcompactd compacts the fragmented node on its own.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +38,7 @@
 #define MPOL_MF_MOVE_ALL (1 << 2)
 
 static int parent_of[MAX_NODES], depth_of[MAX_NODES], nr_nodes;
+static int stride = 1;	/* 2 with --holes: page i is at i * 2 pages */
 static int ready_fd, go_fd;
 
 static int add_node(int parent)
@@ -99,7 +112,7 @@ static void migrate(char *p, int pages, long psz)
 	struct timespec t0, t1;
 
 	for (int i = 0; i < pages; i++)
-		addr[i] = p + i * psz;
+		addr[i] = p + (long)i * stride * psz;
 	/* Ask where the pages are, then move them to the other node. */
 	if (syscall(SYS_move_pages, 0, pages, addr, NULL, status, 0)) {
 		perror("move_pages (query)");
@@ -121,10 +134,82 @@ static void migrate(char *p, int pages, long psz)
 		(t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
 }
 
+/* The page frame of each page; 0 when not present. */
+static void read_pfns(const char *p, int pages, long psz, uint64_t *pfn)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	for (int i = 0; i < pages; i++) {
+		uint64_t e = 0;
+		off_t off = ((uintptr_t)p / psz + (long)i * stride) * sizeof(e);
+
+		if (fd < 0 || pread(fd, &e, sizeof(e), off) != sizeof(e)) {
+			perror("pagemap");
+			exit(1);
+		}
+		pfn[i] = e >> 63 ? e & ((1ULL << 55) - 1) : 0;
+	}
+	close(fd);
+}
+
+static int pages_moved(const char *p, int pages, long psz, const uint64_t *before)
+{
+	uint64_t now[pages];
+	int moved = 0;
+
+	read_pfns(p, pages, psz, now);
+	for (int i = 0; i < pages; i++)
+		moved += now[i] != before[i];
+	return moved;
+}
+
+static void write_sysctl(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0 || write(fd, val, strlen(val)) < 0) {
+		perror(path);
+		exit(1);
+	}
+	close(fd);
+}
+
+static void compact(char *p, int pages, long psz, const char *how)
+{
+	uint64_t before[pages];
+	int moved = 0;
+
+	read_pfns(p, pages, psz, before);
+	if (!before[0]) {
+		fprintf(stderr, "fork_tree: pagemap shows no page frames (not root?)\n");
+		exit(1);
+	}
+	if (!strcmp(how, "sync")) {
+		write_sysctl("/proc/sys/vm/compact_memory", "1");
+		moved = pages_moved(p, pages, psz, before);
+	} else {
+		/* kcompactd looks at the fragmentation score every 500 ms and
+		 * compacts while it is above the watermark proactiveness sets.
+		 * Stop it once some of our pages have moved (its next check
+		 * of the watermark ends the run), well before the tree lets go
+		 * of them: a whole node's worth of walks is not needed. */
+		write_sysctl("/proc/sys/vm/compaction_proactiveness", "100");
+		for (int t = 0; t < 600 && !moved; t++) {
+			usleep(50000);
+			moved = pages_moved(p, pages, psz, before);
+		}
+		write_sysctl("/proc/sys/vm/compaction_proactiveness", "0");
+		sleep(1);
+		moved = pages_moved(p, pages, psz, before);
+	}
+	fprintf(stderr, "fork_tree: compact=%s moved=%d of %d\n", how, moved, pages);
+}
+
 int main(int argc, char **argv)
 {
 	long psz = sysconf(_SC_PAGESIZE);
 	int pages = 4, hold = 0, do_migrate = 0, ready[2], go[2];
+	const char *compaction = NULL;
 	char *p, c;
 
 	for (int i = 1; i < argc; i++) {
@@ -136,26 +221,37 @@ int main(int argc, char **argv)
 			pages = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--hold") && i + 1 < argc)
 			hold = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--holes"))
+			stride = 2;
 		else if (!strcmp(argv[i], "--migrate"))
 			do_migrate = 1;
+		else if (!strcmp(argv[i], "--compact") && i + 1 < argc &&
+			 (!strcmp(argv[i + 1], "sync") || !strcmp(argv[i + 1], "kcompactd")))
+			compaction = argv[++i];
 		else {
 			fprintf(stderr, "usage: fork_tree [--seed-story | --random SEED] "
-				"[--pages N] [--migrate] [--hold S]\n");
+				"[--pages N] [--holes] [--hold S] [--migrate | --compact kcompactd|sync]\n");
 			return 2;
 		}
 	}
 	if (!nr_nodes)
 		seed_shape();
-	if (pages < 1 || pages > 4096)
+	if (pages < 1 || pages > (stride > 1 ? 1 << 20 : 4096))
 		pages = 4;
 
-	p = mmap(NULL, pages * psz, PROT_READ | PROT_WRITE,
+	p = mmap(NULL, (long)pages * stride * psz, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {
 		perror("mmap");
 		return 1;
 	}
-	memset(p, 0x5a, pages * psz);	/* faulted by the root: shared by all */
+	/* Base pages: one walk per page, and compaction moves them one by one. */
+	madvise(p, (long)pages * stride * psz, MADV_NOHUGEPAGE);
+	memset(p, 0x5a, (long)pages * stride * psz);	/* faulted by the root: shared by all */
+	/* --holes: every other page given back; what is left cannot merge
+	 * with its buddy. */
+	for (long i = (long)pages * stride - 1; stride > 1 && i > 0; i -= 2)
+		madvise(p + i * psz, psz, MADV_DONTNEED);
 	fprintf(stderr, "fork_tree: addr=%p pages=%d nodes=%d\n", (void *)p, pages,
 		nr_nodes);
 
@@ -191,6 +287,8 @@ int main(int argc, char **argv)
 	fprintf(stderr, "fork_tree: all %d hold the mapping\n", nr_nodes);
 	if (do_migrate)
 		migrate(p, pages, psz);
+	if (compaction)
+		compact(p, pages, psz, compaction);
 	sleep(hold);
 	close(go[1]);
 	while (wait(NULL) > 0)

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# rmap walks under compaction. The seeds' P/C1/C2/GC tree holds most of the
+# guest's free memory as single pages between holes, so the node is
+# fragmented and what compaction moves is the tree's. Once compaction runs
+# synchronously through /proc/sys/vm/compact_memory (written by P), once
+# kcompactd runs it on its own (proactive compaction). Whichever task walks,
+# each walk of a tree page is attributed to P's anon_vma and visits the four
+# processes; every moved page was walked twice (unmap, then the migration
+# entries removed); no violation, nothing lost.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+case $(basename "$kernel") in bullseye) unmap_cb=try_to_unmap_one ;; *) unmap_cb=try_to_migrate_one ;; esac
+
+for mode in sync kcompactd; do
+	out=$(vm_run --mem 512 -- sh "$vm_dir/cases/compaction.guest.sh" $mode 2>&1)
+	expect "$mode: rmaptrace exit" "$(grep -o '^rc=[0-9]*' <<<"$out")" "rc=0"
+	moved=$(grep -oE "fork_tree: compact=$mode moved=[0-9]+" <<<"$out" | grep -oE '[0-9]+$')
+	pages=$(grep -oE 'fork_tree: addr=.* pages=[0-9]+' <<<"$out" | grep -oE '[0-9]+$')
+	[[ ${moved:-0} -gt 0 ]] || fail "$mode: compaction moved none of the tree's pages" "$out"
+	addr=$(grep -oE 'fork_tree: addr=0x[0-9a-f]+' <<<"$out" | cut -d= -f2)
+	want=$(grep -oE 'fork_tree: node=[0-9]+ pid=[0-9]+' <<<"$out" | grep -oE '[0-9]+$' | sort -n | paste -sd, -)
+	root_pid=$(grep -oE 'fork_tree: node=0 pid=[0-9]+' <<<"$out" | grep -oE '[0-9]+$')
+	p_av=$(grep -a '^{"type":"anon_vma"' <<<"$out" |
+		jq -r --arg a "$addr" --argjson p "$root_pid" 'select(.vm_start == $a and .pid == $p) | .id')
+	[[ -n $p_av ]] || fail "$mode: no anon_vma for P's mapping" "$out"
+
+	first=$(( addr >> 12 ))
+	case $mode in sync) comm='^fork_tree$' ;; kcompactd) comm='^kcompactd' ;; esac
+	walks=$(grep -a '^{"type":"walk"' <<<"$out" |
+		jq -c --argjson lo "$first" --argjson hi "$((first + 2 * pages))" --arg comm "$comm" \
+			'select(.pgoff >= $lo and .pgoff < $hi and (.comm | test($comm)))')
+	[[ -n $walks ]] || fail "$mode: $moved pages moved, no walk by ${comm//[\^\$]/} seen" "$out"
+	bad=$(jq -c --argjson av "$p_av" --arg want "$want" --arg a "$addr" --arg u "$unmap_cb" \
+		'select(.anon_vma != $av or (.callback != $u and .callback != "remove_migration_pte")
+			or ([.visited[].pid] | sort | map(tostring) | join(",")) != $want
+			or ([.visited[] | select(.vma_start != $a)] | length) != 0
+			or (.missed | length) != 0)' <<<"$walks")
+	expect "$mode: walks not on P's anon_vma or not visiting the tree" "$(head -n 3 <<<"$bad")" ""
+	expect "$mode: both callbacks walked" \
+		"$(jq -r .callback <<<"$walks" | sort -u | paste -sd' ' -)" "remove_migration_pte $unmap_cb"
+	summary=$(grep -a '^{"type":"summary"' <<<"$out")
+	nwalks=$(jq .walks <<<"$summary")
+	[[ ${nwalks:-0} -ge $((2 * moved)) ]] ||
+		errors+=("$mode: $moved pages moved but only ${nwalks:-0} walks traced")
+	expect "$mode: violations" "$(jq .violations <<<"$summary")" 0
+	expect "$mode: lost" "$(jq .lost <<<"$summary")" 0
+	echo "  $mode: $moved of $pages pages moved, $nwalks walks; checked $(wc -l <<<"$walks") by $(jq -r .comm <<<"$walks" | sort -u | paste -sd, -)"
+done
+finish
