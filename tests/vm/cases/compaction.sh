@@ -12,7 +12,7 @@ set -uo pipefail
 case $(basename "$kernel") in bullseye) unmap_cb=try_to_unmap_one ;; *) unmap_cb=try_to_migrate_one ;; esac
 
 for mode in sync kcompactd; do
-	out=$(vm_run --mem 512 -- sh "$vm_dir/cases/compaction.guest.sh" $mode 2>&1)
+	out=$(vm_run --mem 384 -- sh "$vm_dir/cases/compaction.guest.sh" $mode 2>&1)
 	expect "$mode: rmaptrace exit" "$(grep -o '^rc=[0-9]*' <<<"$out")" "rc=0"
 	moved=$(grep -oE "fork_tree: compact=$mode moved=[0-9]+" <<<"$out" | grep -oE '[0-9]+$')
 	pages=$(grep -oE 'fork_tree: addr=.* pages=[0-9]+' <<<"$out" | grep -oE '[0-9]+$')
