@@ -127,7 +127,8 @@ void race_resolve(struct collector *c, uint64_t now, bool all)
 		sorted = malloc((c->nr_win ? c->nr_win : 1) * sizeof(*sorted));
 		if (!sorted)
 			break;
-		memcpy(sorted, c->win, c->nr_win * sizeof(*sorted));
+		if (c->nr_win)	/* a suspect can come with no call in flight */
+			memcpy(sorted, c->win, c->nr_win * sizeof(*sorted));
 		qsort(sorted, c->nr_win, sizeof(*sorted), by_root_t0);
 	}
 	for (size_t k = 0; k < c->nr_sus; k++) {
