@@ -181,6 +181,7 @@ struct collector {
 	struct vma_node *vma;
 	size_t nr_vma, cap_vma;
 	bool av_mapped, vma_mapped;	/* reserved address space, not malloc'd */
+	size_t av_ready, vma_ready;	/* nodes whose pages are populated */
 	struct mm_node *mm;
 	size_t nr_mm, cap_mm;
 	struct proc_node *proc;
