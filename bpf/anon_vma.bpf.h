@@ -181,12 +181,14 @@ int BPF_PROG(fexit_anon_vma_prepare, struct vm_area_struct *vma, int ret)
 
 /* Runs in the parent, inside dup_mmap, before the child has a pid: vma is
  * the child's VMA and vma->vm_mm the child's mm, which EV_FORK names.
- * dup_mmap calls it for every VMA; those without an anon_vma are no news. */
+ * dup_mmap calls it for every VMA; those without an anon_vma are no news.
+ * Callers have checked that current is traced (fexit) or stashed the call
+ * only if it was (kretprobe): one lookup per call is enough. */
 static __always_inline int on_anon_vma_fork(struct vm_area_struct *vma,
 					    struct vm_area_struct *pvma, int ret,
 					    __u64 entry_ts)
 {
-	if (!current_traced() || (!ret && !BPF_CORE_READ(pvma, anon_vma)))
+	if (!ret && !BPF_CORE_READ(pvma, anon_vma))
 		return 0;
 	return emit_vma_event(EV_ANON_VMA_FORK, ret, vma, pvma, entry_ts);
 }
@@ -207,15 +209,15 @@ int BPF_PROG(fexit_anon_vma_fork, struct vm_area_struct *vma,
 }
 
 /* Split, merge and mremap clone within current's mm. A clone into another
- * mm is anon_vma_fork's, whose own event reports the finished chain. */
+ * mm is anon_vma_fork's, whose own event reports the finished chain.
+ * Current is known to be traced, as for on_anon_vma_fork. */
 static __always_inline int on_anon_vma_clone(struct vm_area_struct *dst,
 					     struct vm_area_struct *src, int ret,
 					     __u64 entry_ts)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 
-	if (!current_traced() ||
-	    (void *)BPF_CORE_READ(dst, vm_mm) != (void *)BPF_CORE_READ(task, mm) ||
+	if ((void *)BPF_CORE_READ(dst, vm_mm) != (void *)BPF_CORE_READ(task, mm) ||
 	    (!ret && vma_unlinked(dst)))
 		return 0;
 	return emit_vma_event(EV_ANON_VMA_CLONE, ret, dst, src, entry_ts);
