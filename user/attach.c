@@ -564,19 +564,11 @@ uint64_t rmaptrace_misses(struct rmaptrace_ctx *ctx, FILE *list)
 	return sum;
 }
 
+/* No map syscall here: see lost_events in bpf/rmaptrace.bpf.c. */
 uint64_t rmaptrace_lost(struct rmaptrace_ctx *ctx)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t vals[ncpu > 0 ? ncpu : 1], sum = 0;
-	__u32 zero = 0;
-
-	if (ncpu <= 0 || bpf_map__lookup_elem(ctx->skel->maps.lost, &zero,
-					      sizeof(zero), vals,
-					      sizeof(vals[0]) * ncpu, 0))
-		return 0;
-	for (int i = 0; i < ncpu; i++)
-		sum += vals[i];
-	return sum + rmaptrace_misses(ctx, NULL);
+	return __atomic_load_n(&ctx->skel->bss->lost_events, __ATOMIC_RELAXED) +
+	       rmaptrace_misses(ctx, NULL);
 }
 
 void rmaptrace_close(struct rmaptrace_ctx *ctx)
