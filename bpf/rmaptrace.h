@@ -120,13 +120,13 @@ enum rmap_callback {
 };
 #define CB_FIRST_INVALID	CB_INVALID_MIGRATION_VMA
 
-/* EV_RMAP_WALK, after the walk; its visits came before it, same tid. */
 /* walk_event.flags */
 #define WALK_STOPPED	1	/* an rmap_one returned false: the walk ended there */
 #define WALK_HAS_DONE	2	/* rwc->done was set: the walk ends as soon as it
 				 * says the folio is done (try_to_unmap and
 				 * try_to_migrate: no longer mapped anywhere) */
 
+/* EV_RMAP_WALK, after the walk; its visits came before it, same tid. */
 struct walk_event {
 	struct event_hdr hdr;
 	__u64 anon_vma;		/* folio_anon_vma(folio) */

@@ -204,10 +204,12 @@ static int plan_hooks(struct rmaptrace_bpf *skel, const struct btf *btf,
 	 * rmap_walk_locked: watch those instead (anonymous folios only).
 	 * RMAPTRACE_WALK_FALLBACK=1 does so anyway: no kernel of the test
 	 * matrix inlines it, and the fallback must be proven, not assumed. */
+	static const char fallback_note[] = "(for rmap_walk_anon: anonymous folios only)";
 	const char *force = getenv("RMAPTRACE_WALK_FALLBACK");
+	bool fallback = (!in_btf(btf, walk_fn) || (force && !strcmp(force, "1"))) &&
+			in_btf(btf, "rmap_walk");
 
-	if ((!in_btf(btf, walk_fn) || (force && !strcmp(force, "1"))) &&
-	    in_btf(btf, "rmap_walk")) {
+	if (fallback) {
 		walk_fn = "rmap_walk";
 		bpf_program__set_attach_target(p->fentry_rmap_walk_anon, 0, walk_fn);
 		bpf_program__set_attach_target(p->fexit_rmap_walk_anon, 0, walk_fn);
@@ -215,15 +217,15 @@ static int plan_hooks(struct rmaptrace_bpf *skel, const struct btf *btf,
 		HOOK("rmap_walk_locked", "fentry+fexit", p->fentry_rmap_walk_locked,
 		     p->fexit_rmap_walk_locked, p->kprobe_rmap_walk_anon,
 		     p->kretprobe_rmap_walk_anon, false);
-		hooks[n - 1].note = "(for rmap_walk_anon: anonymous folios only)";
+		hooks[n - 1].note = fallback_note;
 	} else {
 		bpf_program__set_autoload(p->fentry_rmap_walk_locked, false);
 		bpf_program__set_autoload(p->fexit_rmap_walk_locked, false);
 	}
 	HOOK(walk_fn, "fentry+fexit", p->fentry_rmap_walk_anon, p->fexit_rmap_walk_anon,
 	     p->kprobe_rmap_walk_anon, p->kretprobe_rmap_walk_anon, false);
-	if (!strcmp(walk_fn, "rmap_walk"))
-		hooks[n - 1].note = "(for rmap_walk_anon: anonymous folios only)";
+	if (fallback)
+		hooks[n - 1].note = fallback_note;
 
 	struct bpf_program *fcb[CB_MAX] = {
 		[CB_TRY_TO_MIGRATE_ONE] = p->fexit_rmap_one_CB_TRY_TO_MIGRATE_ONE,

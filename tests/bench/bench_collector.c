@@ -40,11 +40,13 @@ static size_t block(void *p)
 	return p ? malloc_usable_size(p) + sizeof(size_t) : 0;
 }
 
-/* A node array: reserved address space costs the pages populated ahead
- * of use (ready nodes' worth), malloc'd space its capacity. */
-static size_t nodes(size_t ready, size_t cap, size_t size, bool mapped)
+/* A node array: reserved address space costs the pages written or
+ * populated ahead of use (ready nodes' worth), malloc'd space its capacity. */
+static size_t nodes(size_t nr, size_t ready, size_t cap, size_t size, bool mapped)
 {
-	return mapped ? (ready * size + 4095) / 4096 * 4096 : cap * size;
+	size_t used = ready > nr ? ready : nr;
+
+	return mapped ? (used * size + 4095) / 4096 * 4096 : cap * size;
 }
 
 static int replay(const char *path)
@@ -120,11 +122,10 @@ static int live(int nkids)
 	}
 	heap = heap_in_use() - heap0;
 
-	av_bytes = nodes(c.av_ready > c.nr_av ? c.av_ready : c.nr_av, c.cap_av,
-			 sizeof(*c.av), c.av_mapped) +
+	av_bytes = nodes(c.nr_av, c.av_ready, c.cap_av, sizeof(*c.av), c.av_mapped) +
 		   c.av_map.cap * (sizeof(uint64_t) + sizeof(uint32_t));
-	vma_bytes = nodes(c.vma_ready > c.nr_vma ? c.vma_ready : c.nr_vma, c.cap_vma,
-			  sizeof(*c.vma), c.vma_mapped) +
+	vma_bytes = nodes(c.nr_vma, c.vma_ready, c.cap_vma, sizeof(*c.vma),
+			  c.vma_mapped) +
 		    c.vma_map.cap * (sizeof(uint64_t) + sizeof(uint32_t));
 	for (size_t i = 0; i < c.nr_av; i++) {
 		avc_bytes += block(c.av[i].avc_vma);
