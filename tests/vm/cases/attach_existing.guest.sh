@@ -3,6 +3,6 @@
 seed_fork --hold 4 2>/tmp/wl.log &
 until grep -q 'all four hold the mapping' /tmp/wl.log; do sleep 0.1; done
 P=$(grep -o 'P=[0-9]*' /tmp/wl.log | cut -d= -f2)
-rmaptrace --check --json -v -p "$P" >/tmp/trace.json 2>/tmp/rt.err
+rmaptrace -w "$OUT/trace.rec" --check --json -v -p "$P" >/tmp/trace.json 2>/tmp/rt.err
 echo "rmaptrace_rc=$?"
 cat /tmp/trace.json /tmp/wl.log /tmp/rt.err

@@ -10,8 +10,10 @@ grep -q '^rmaptrace_rc=0$' <<<"$out" || fail "rmaptrace -p did not exit 0" "$out
 if grep -q 'snapshot at attach: none' <<<"$out"; then
 	expect "one line saying why" "$(grep -c 'no task_vma iterator in this kernel' <<<"$out")" 1
 	expect "violations" "$(grep -a '^{"type":"summary"' <<<"$out" | jq .violations)" 0
+	check_replay trace "$out" --check --json
 	finish
 	exit
 fi
 SEED_ORIGIN=snapshot check_seed_tree "$out" freed
+check_replay trace "$out" --check --json
 finish

@@ -2,7 +2,7 @@
 seed_fork --wait 2>/tmp/wl.log &
 wl=$!
 until grep -q 'waiting for SIGUSR1' /tmp/wl.log; do sleep 0.1; done
-rmaptrace --check --json -p "$wl" >/tmp/trace.json 2>/tmp/rt.err &
+rmaptrace -w "$OUT/trace.rec" --check --json -p "$wl" >/tmp/trace.json 2>/tmp/rt.err &
 rt=$!
 until grep -q 'tracing pid' /tmp/rt.err; do sleep 0.1; done
 kill -USR1 "$wl"

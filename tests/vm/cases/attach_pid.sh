@@ -6,4 +6,5 @@ set -uo pipefail
 out=$(vm_run -- sh "$vm_dir/cases/attach_pid.guest.sh" 2>&1)
 grep -q '^rmaptrace_rc=0$' <<<"$out" || fail "rmaptrace -p did not exit 0" "$out"
 check_seed_tree "$out" freed
+check_replay trace "$out" --check --json
 finish

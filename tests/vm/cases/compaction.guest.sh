@@ -11,7 +11,7 @@ pages=$(( (free_kb - 128 * 1024) / 8 ))
 # reader, loses nothing. Of the output keep the report, the summary and the
 # first walks by the compacting task.
 case $1 in sync) comm=fork_tree ;; *) comm=kcompactd ;; esac
-( rmaptrace --check --json --buffer-mb 32 -- fork_tree --seed-story --holes --pages $pages --compact "$1" 2>/tmp/err
+( rmaptrace -w "$OUT/$1.rec" --check --json --buffer-mb 32 -- fork_tree --seed-story --holes --pages $pages --compact "$1" 2>/tmp/err
   echo $? >/tmp/rc ) |
 	awk -v c="\"comm\":\"$comm" '/"type":"event"/ { next }
 		/"type":"walk"/ { walks++; if (index($0, c) == 0 || ++kept > 2000) next }

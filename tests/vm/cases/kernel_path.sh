@@ -13,8 +13,10 @@ else
 fi
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 cp "$image" "$tmp/bzImage"
-out=$("$vm_dir/run" --kernel "$tmp/bzImage" -- rmaptrace --check --json -- seed_fork 2>&1)
+out=$("$vm_dir/run" --kernel "$tmp/bzImage" --out "$rec_dir" -- \
+	rmaptrace -w $guest_out/trace.rec --check --json -- seed_fork 2>&1)
 rc=$?
 [[ $rc == 0 ]] || fail "rmaptrace exited $rc" "$out"
 check_seed_tree "$out" freed
+check_replay trace "$out" --check --json
 finish

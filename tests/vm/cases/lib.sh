@@ -1,11 +1,22 @@
 # Shared by the VM test cases: run in the guest, compare, report.
 # RMAPTRACE_KERNEL names the kernel (suite or path); tests/run-vm sets it.
 vm_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-case_name=$(basename "$0" .sh)${RMAPTRACE_FLAGS:+ ($RMAPTRACE_FLAGS)}
+top=$(cd "$vm_dir/../.." && pwd)
+# RMAPTRACE_CASE: the name of a case that runs another's script with
+# other settings (seed_story_kprobes, migrate_walks_random).
+case_name=${RMAPTRACE_CASE:-$(basename "$0" .sh)}
 kernel=${RMAPTRACE_KERNEL:-trixie}
 errors=()
 
-vm_run() { "$vm_dir/run" --kernel "$kernel" "$@"; }
+# Every case records its traces: rmaptrace -w $guest_out/NAME.rec in the
+# guest comes back as $rec_dir/NAME.rec (tests/vm/run --out), one directory
+# per kernel and case under build/recordings (RMAPTRACE_RECORDINGS), for a
+# CI to keep; check_replay replays them.
+guest_out=/out	# tests/vm/run's $OUT
+rec_dir=${RMAPTRACE_RECORDINGS:-$top/build/recordings}/$(basename "$kernel")/$case_name
+rm -rf "$rec_dir"
+
+vm_run() { "$vm_dir/run" --kernel "$kernel" --out "$rec_dir" "$@"; }
 
 # fail REASON [OUTPUT]: stop here.
 fail() {
@@ -27,6 +38,24 @@ finish() {
 		exit 1
 	fi
 	echo "PASS ${case_prefix:-vm}/$case_name [$(basename "$kernel")]"
+}
+
+# check_replay NAME LIVE [OPTION...]: the recording NAME.rec, replayed on
+# the host with the live run's OPTIONs, gives the live run's JSON lines of
+# the types in $replay_types, one for one and in order. A recording that did
+# not come back, that replays with an error or to other lines fails.
+replay_types='event|walk|anon_vma|violation|summary'
+check_replay() {
+	local name=$1 live=$2 rec=$rec_dir/$1.rec replay rc
+	shift 2
+	[[ -s $rec ]] || { errors+=("$name.rec: not brought back from the guest"); return; }
+	replay=$("$top/build/rmaptrace" -r "$rec" "$@" 2>&1)
+	rc=$?
+	expect "$name.rec: replay exit" "$rc" 0
+	json_lines() { grep -aE "^\{\"type\":\"($replay_types)\"" || true; }
+	[[ -n $(json_lines <<<"$live") ]] || { errors+=("$name: no live JSON lines to compare"); return; }
+	expect "$name.rec: replayed lines = live lines" \
+		"$(diff <(json_lines <<<"$live") <(json_lines <<<"$replay") | head -n 4)" ""
 }
 
 # check_seed_tree OUTPUT FREED: the seed's diagram in rmaptrace --json

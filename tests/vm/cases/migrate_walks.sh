@@ -9,9 +9,11 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 shape=${FORK_TREE_ARGS:---seed-story}
 pages=3
-out=$(vm_run --numa 2 -- rmaptrace --check --json -- fork_tree $shape --pages $pages --migrate 2>&1)
+out=$(vm_run --numa 2 -- rmaptrace -w $guest_out/trace.rec --check --json -- \
+	fork_tree $shape --pages $pages --migrate 2>&1)
 rc=$?
 [[ $rc == 0 ]] || fail "rmaptrace exited $rc" "$out"
 
 check_migrate_walks "$out" "$pages"
+check_replay trace "$out" --check --json
 finish

@@ -11,7 +11,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 pages=3
 out=$(vm_run --numa 2 -- env RMAPTRACE_WALK_FALLBACK=1 \
-	rmaptrace -v --check --json -- fork_tree --seed-story --pages $pages --migrate 2>&1)
+	rmaptrace -v -w $guest_out/trace.rec --check --json -- fork_tree --seed-story --pages $pages --migrate 2>&1)
 rc=$?
 [[ $rc == 0 ]] || fail "rmaptrace exited $rc" "$out"
 for fn in rmap_walk rmap_walk_locked; do
@@ -37,5 +37,6 @@ expect "walks not visiting exactly the tree" "$(head -n 3 <<<"$bad")" ""
 summary=$(grep -a '^{"type":"summary"' <<<"$out")
 expect "violations" "$(jq .violations <<<"$summary")" 0
 expect "lost" "$(jq .lost <<<"$summary")" 0
+check_replay trace "$out" --check --json
 echo "  seen through the fallback: $(jq -r .callback <<<"$walks" | sort | uniq -c | awk '{printf "%s %s; ", $1, $2}')"
 finish

@@ -4,4 +4,4 @@
 # with FORK_TREE_SEED.
 seed=${FORK_TREE_SEED:-$(( (RANDOM << 15 | RANDOM) + 1 ))}
 echo "# migrate_walks_random: FORK_TREE_SEED=$seed"
-FORK_TREE_ARGS="--random $seed" exec "$(dirname "$0")/migrate_walks.sh"
+RMAPTRACE_CASE=migrate_walks_random FORK_TREE_ARGS="--random $seed" exec "$(dirname "$0")/migrate_walks.sh"

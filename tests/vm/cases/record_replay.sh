@@ -11,6 +11,8 @@ live=$(grep -a '^live: {"type":"\(anon_vma\|summary\|violation\)"' <<<"$out" | c
 replay=$(grep -a '^replay: {"type":"\(anon_vma\|summary\|violation\)"' <<<"$out" | cut -c9-)
 [[ -n $live ]] || fail "no live report" "$out"
 expect "replayed report = live report" "$(diff <(echo "$live") <(echo "$replay") | head -n 5)" ""
+# and on the host, from the recording brought back
+check_replay story "$(grep -a '^live: ' <<<"$out" | cut -c7-)" --check --json --quiet
 check_seed_tree "$(grep -a '^replay: ' <<<"$out" | cut -c9-)
 $(grep -a '^live: .*seed_fork:' <<<"$out" | sed 's/^live: //')" freed
 

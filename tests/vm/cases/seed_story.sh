@@ -10,9 +10,10 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 # RMAPTRACE_FLAGS: extra options (seed_story_kprobes.sh sets --kprobes).
-out=$(vm_run -- rmaptrace ${RMAPTRACE_FLAGS:-} --check --json -- seed_fork 2>&1)
+out=$(vm_run -- rmaptrace ${RMAPTRACE_FLAGS:-} -w $guest_out/trace.rec --check --json -- seed_fork 2>&1)
 rc=$?
 [[ $rc == 0 ]] || fail "rmaptrace exited $rc" "$out"
 
 check_seed_tree "$out" freed
+check_replay trace "$out" --check --json
 finish

@@ -17,7 +17,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 stress=$(command -v stress-ng) || fail "stress-ng is not installed (make deps)"
-out=$(vm_run -- rmaptrace -v --check --json --quiet -- "$stress" \
+out=$(vm_run -- rmaptrace -v -w $guest_out/trace.rec --check --json --quiet -- "$stress" \
 	--fork 1 --vm 1 --vm-bytes 8M --mremap 1 --mremap-bytes 8M \
 	--madvise 1 --mmapfork 1 -t 8s 2>&1)
 rc=$?
@@ -35,6 +35,7 @@ expect "enough events to mean something" "$(jq '.events > 5000' <<<"$summary")" 
 expect "forks seen" "$(jq '.max_width > 10' <<<"$summary")" true
 expect "unfreed anon_vmas" \
 	"$(grep -a '^{"type":"anon_vma"' <<<"$out" | jq -r 'select(.freed == false) | .id' | wc -l)" 0
+check_replay trace "$out" --check --json --quiet
 echo "  stress-ng: $(jq -c '{events, lost, violations, walks, explained_differences, max_depth, max_width}' <<<"$summary")"
 skipped=$(grep -aoE 'of the events lost, [0-9]+ are program runs' <<<"$out" | grep -oE '[0-9]+')
 lost=$(jq .lost <<<"$summary")

@@ -43,6 +43,7 @@ common() {
 	local s=$1 sec=$2 sum addr
 	id=
 	expect "$s: rmaptrace exit" "$(grep -a '^@@ rc=' <<<"$sec")" "@@ rc=0"
+	check_replay "$s" "$sec" --check --json
 	sum=$(grep -a '^{"type":"summary"' <<<"$sec")
 	[[ -n $sum ]] || { errors+=("$s: no summary"); return; }
 	expect "$s: violations" "$(jq .violations <<<"$sum")" 0
