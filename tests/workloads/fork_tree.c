@@ -105,10 +105,23 @@ static void run_node(int i)
 		;
 }
 
+/* Per-page arrays: --holes allows 2^20 pages, too many for the stack. */
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+
+	if (!p) {
+		perror("calloc");
+		exit(1);
+	}
+	return p;
+}
+
 static void migrate(char *p, int pages, long psz)
 {
-	void *addr[pages];
-	int node[pages], status[pages], moved = 0, target;
+	void **addr = xcalloc(pages, sizeof(*addr));
+	int *node = xcalloc(pages, sizeof(*node)), *status = xcalloc(pages, sizeof(*status));
+	int moved = 0, target;
 	struct timespec t0, t1;
 
 	for (int i = 0; i < pages; i++)
@@ -132,6 +145,9 @@ static void migrate(char *p, int pages, long psz)
 	/* ns: the move's wall time, for the walk benchmark */
 	fprintf(stderr, "fork_tree: moved=%d of %d to node %d ns=%lld\n", moved, pages, target,
 		(t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
+	free(addr);
+	free(node);
+	free(status);
 }
 
 /* The page frame of each page; 0 when not present. */
@@ -154,12 +170,13 @@ static void read_pfns(const char *p, int pages, long psz, uint64_t *pfn)
 
 static int pages_moved(const char *p, int pages, long psz, const uint64_t *before)
 {
-	uint64_t now[pages];
+	uint64_t *now = xcalloc(pages, sizeof(*now));
 	int moved = 0;
 
 	read_pfns(p, pages, psz, now);
 	for (int i = 0; i < pages; i++)
 		moved += now[i] != before[i];
+	free(now);
 	return moved;
 }
 
@@ -176,7 +193,7 @@ static void write_sysctl(const char *path, const char *val)
 
 static void compact(char *p, int pages, long psz, const char *how)
 {
-	uint64_t before[pages];
+	uint64_t *before = xcalloc(pages, sizeof(*before));
 	int moved = 0;
 
 	read_pfns(p, pages, psz, before);
@@ -212,6 +229,7 @@ static void compact(char *p, int pages, long psz, const char *how)
 		moved = pages_moved(p, pages, psz, before);
 	}
 	fprintf(stderr, "fork_tree: compact=%s moved=%d of %d\n", how, moved, pages);
+	free(before);
 }
 
 int main(int argc, char **argv)
