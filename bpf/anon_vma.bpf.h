@@ -58,9 +58,10 @@ static __always_inline __u32 count_chain(struct vm_area_struct *vma)
 	return n;
 }
 
-/* Copy avc->anon_vma for up to cap AVCs (cap a power of two). */
+/* Copy avc->anon_vma for up to cap AVCs (cap a power of two); with
+ * learn, each becomes traced. */
 static __always_inline void read_chain(struct vm_area_struct *vma,
-				       struct vma_event *e, __u32 cap)
+				       struct vma_event *e, __u32 cap, bool learn)
 {
 	struct list_head *head = &vma->anon_vma_chain;
 	struct list_head *pos = BPF_CORE_READ(vma, anon_vma_chain.next);
@@ -74,7 +75,8 @@ static __always_inline void read_chain(struct vm_area_struct *vma,
 			break;
 		avc = (void *)pos - off;
 		e->chain[n & (cap - 1)] = (__u64)BPF_CORE_READ(avc, anon_vma);
-		trace_anon_vma(e->chain[n & (cap - 1)]);
+		if (learn)
+			trace_anon_vma(e->chain[n & (cap - 1)]);
 		n++;
 		pos = BPF_CORE_READ(pos, next);
 	}
@@ -99,6 +101,12 @@ static __always_inline void fill_vma_event(struct vma_event *e, __u32 cap,
 					   __u64 entry_ts)
 {
 	struct anon_vma *av, *parent;
+	/* Creation, cloning and the snapshot bring anon_vmas into the traced
+	 * set; teardown does not. The command's own exec tears down the copy
+	 * of rmaptrace's memory it was forked with, whose chains hold
+	 * rmaptrace's anon_vmas: learnt there, walks of rmaptrace's pages by
+	 * any task (sid's kdamond) came out as walks of unknown anon_vmas. */
+	bool learn = type != EV_UNLINK_ANON_VMAS;
 
 	__builtin_memset(e, 0, offsetof(struct vma_event, chain));
 	fill_hdr(&e->hdr, type, vma_event_size(cap));
@@ -111,9 +119,10 @@ static __always_inline void fill_vma_event(struct vma_event *e, __u32 cap,
 		snap_anon_vma(av, &e->av);
 		parent = BPF_CORE_READ(av, parent);
 		snap_anon_vma(parent, &e->parent);
-		trace_anon_vma((__u64)av);
+		if (learn)
+			trace_anon_vma((__u64)av);
 	}
-	read_chain(vma, e, cap);
+	read_chain(vma, e, cap, learn);
 }
 
 /*

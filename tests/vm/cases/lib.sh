@@ -56,6 +56,15 @@ check_replay() {
 	[[ -n $(json_lines <<<"$live") ]] || { errors+=("$name: no live JSON lines to compare"); return; }
 	expect "$name.rec: replayed lines = live lines" \
 		"$(diff <(json_lines <<<"$live") <(json_lines <<<"$replay") | head -n 4)" ""
+	check_walks_known "$name.rec" "$replay"
+}
+
+# check_walks_known WHAT JSON: every walk rmaptrace reported is of an
+# anon_vma it learnt (id 0: the BPF side took an anon_vma outside the
+# traced hierarchies for one of them).
+check_walks_known() {
+	expect "$1: walks of anon_vmas outside the trace" \
+		"$(grep -a '^{"type":"walk"' <<<"$2" | grep -a '"anon_vma":0,' | head -n 2)" ""
 }
 
 # check_seed_tree OUTPUT FREED: the seed's diagram in rmaptrace --json
