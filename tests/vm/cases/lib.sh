@@ -139,7 +139,7 @@ walks_off_tree() {
 # check_migrate_walks OUTPUT PAGES: the walks of a `fork_tree --migrate`
 # run (see migrate_walks.sh) in rmaptrace --json OUTPUT.
 check_migrate_walks() {
-	local out=$1 pages=$2 addr nodes moved want first walks unmap_cb cb i w got order summary
+	local out=$1 pages=$2 addr nodes moved want first walks unmap_cb cb i w order summary
 	addr=$(tree_addr "$out")
 	nodes=$(grep -oE 'fork_tree: addr=.* nodes=[0-9]+' <<<"$out" | grep -oE '[0-9]+$')
 	moved=$(grep -oE 'fork_tree: moved=[0-9]+' <<<"$out" | cut -d= -f2)
