@@ -8,13 +8,8 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$here/../../build/rmaptrace
 status=0 seen=0
-# hist_total OUTPUT TITLE [LOW]: the counts of one histogram, summed (of
-# its LOW -> ... slot alone when LOW is given)
-hist_total() {
-	awk -v t="$2" -v low="${3:-}" '$0 == t { on = 1; next }
-		on && /^ *[0-9]+ -> [0-9]+ *:/ { if (low == "" || $1 == low) n += $5; next }
-		on && !/nsecs|vmas/ { on = 0 } END { print n + 0 }' <<<"$1"
-}
+# hist_total OUTPUT TITLE [LOW]: see tests/hist_total.awk
+hist_total() { awk -v t="$2" -v low="${3:-}" -f "$here/../hist_total.awk" <<<"$1"; }
 for rec in "$here"/../fixtures/*/migrate.rec; do
 	[[ -f $rec ]] || continue
 	k=$(basename "$(dirname "$rec")")

@@ -11,14 +11,8 @@ rc=$?
 [[ $rc == 0 ]] || fail "rmaptrace exited $rc" "$out"
 prints=$(grep -c '^rmap walk duration$' <<<"$out")
 ((prints >= 3)) || errors+=("histograms printed $prints times, expected at least 3 (2 intervals and the end)")
-# last_total TITLE [LOW]: the counts of the last print of one histogram
-# (of its LOW -> ... slot alone when LOW is given), summed
-last_total() {
-	awk -v t="$1" -v low="${2:-}" '$0 == t { n = 0; on = 1; next }
-		on && /: count/ { next }
-		on && /^ *[0-9]+ -> [0-9]+ *:/ { if (low == "" || $1 == low) n += $5; next }
-		on { on = 0; last = n } END { print last + 0 }' <<<"$out"
-}
+# last_total TITLE [LOW]: the last print's counts (tests/hist_total.awk)
+last_total() { awk -v t="$1" -v low="${2:-}" -f "$top/tests/hist_total.awk" <<<"$out"; }
 # Other walks of the tree's pages may come on top (sid's kdamond checks
 # them for access, through callbacks rmaptrace does not name), but the
 # 6 of the migration, 4 VMAs each, are there, and both histograms count
