@@ -29,78 +29,42 @@ static __always_inline void trace_anon_vma(__u64 av)
 		bpf_map_update_elem(&traced_anon_vmas, &av, &one, BPF_ANY);
 }
 
-static __always_inline void read_vma(struct vm_area_struct *vma,
-				     struct vma_info *vi)
-{
-	if (!vma)
-		return;
-	vi->vma = (__u64)vma;
-	vi->mm = (__u64)BPF_CORE_READ(vma, vm_mm);
-	vi->vm_start = BPF_CORE_READ(vma, vm_start);
-	vi->vm_end = BPF_CORE_READ(vma, vm_end);
-	vi->vm_pgoff = BPF_CORE_READ(vma, vm_pgoff);
-	vi->anon_vma = (__u64)BPF_CORE_READ(vma, anon_vma);
-}
-
-/* AVCs on vma->anon_vma_chain, up to MAX_CHAIN + 1 (more is cut). */
-static __always_inline __u32 count_chain(struct vm_area_struct *vma)
-{
-	struct list_head *head = &vma->anon_vma_chain;
-	struct list_head *pos = BPF_CORE_READ(vma, anon_vma_chain.next);
-	__u32 n = 0;
-
-	for (int i = 0; i <= MAX_CHAIN; i++) {
-		if (!pos || pos == head)
-			break;
-		n++;
-		pos = BPF_CORE_READ(pos, next);
-	}
-	return n;
-}
-
-/* Copy avc->anon_vma for up to cap AVCs (cap a power of two); with
- * learn, each becomes traced. */
-static __always_inline void read_chain(struct vm_area_struct *vma,
+/* Copy avc->anon_vma along the VMA's chain, up to cap AVCs (cap a
+ * power of two); with learn, each becomes traced. False when the list
+ * goes on past cap and a larger event is wanted; at MAX_CHAIN it is cut
+ * and flagged instead. */
+static __always_inline bool read_chain(const struct vma_win *v,
 				       struct vma_event *e, __u32 cap, bool learn)
 {
-	struct list_head *head = &vma->anon_vma_chain;
-	struct list_head *pos = BPF_CORE_READ(vma, anon_vma_chain.next);
-	__u32 off = bpf_core_field_offset(struct anon_vma_chain, same_vma);
+	__u64 pos = v->chain_next, av = 0;
 	__u32 n = 0;
 
 	for (int i = 0; i < cap; i++) {
-		struct anon_vma_chain *avc;
-
-		if (!pos || pos == head)
+		if (!pos || pos == v->chain_head)
 			break;
-		avc = (void *)pos - off;
-		e->chain[n & (cap - 1)] = (__u64)BPF_CORE_READ(avc, anon_vma);
+		pos = read_avc(pos, &av);
+		e->chain[n & (cap - 1)] = av;
 		if (learn)
-			trace_anon_vma(e->chain[n & (cap - 1)]);
+			trace_anon_vma(av);
 		n++;
-		pos = BPF_CORE_READ(pos, next);
 	}
 	e->nr_chain = n;
-	e->chain_truncated = pos && pos != head;
-}
-
-/* No anon_vma and no AVC: nothing of the hierarchy to report (clones
- * and teardown of PROT_NONE, file and never-written VMAs). */
-static __always_inline bool vma_unlinked(struct vm_area_struct *vma)
-{
-	return !BPF_CORE_READ(vma, anon_vma) &&
-	       (void *)BPF_CORE_READ(vma, anon_vma_chain.next) == &vma->anon_vma_chain;
+	e->chain_truncated = pos && pos != v->chain_head;
+	return !e->chain_truncated || cap == MAX_CHAIN;
 }
 
 /* Fill e, which has room for cap chain entries; hdr.size says how much
- * of it was reserved (the collector reads nr_chain entries). */
-static __always_inline void fill_vma_event(struct vma_event *e, __u32 cap,
+ * of it was reserved (the collector reads nr_chain entries). False when
+ * the chain needs more room. bvma: the VMA as a BTF pointer (fentry and
+ * fexit), or NULL; cur_mm: current->mm if known, or 0. */
+static __always_inline bool fill_vma_event(struct vma_event *e, __u32 cap,
 					   __u32 type, int ret,
-					   struct vm_area_struct *vma,
-					   struct vm_area_struct *src,
-					   __u64 entry_ts)
+					   const struct vma_win *vma,
+					   const struct vma_win *src,
+					   __u64 entry_ts, __u64 cur_mm,
+					   struct vm_area_struct *bvma)
 {
-	struct anon_vma *av, *parent;
+	struct anon_vma *av = (void *)vma->vi.anon_vma;
 	/* Creation, cloning and the snapshot bring anon_vmas into the traced
 	 * set; teardown does not. The command's own exec tears down the copy
 	 * of rmaptrace's memory it was forked with, whose chains hold
@@ -109,28 +73,39 @@ static __always_inline void fill_vma_event(struct vma_event *e, __u32 cap,
 	bool learn = type != EV_UNLINK_ANON_VMAS;
 
 	__builtin_memset(e, 0, offsetof(struct vma_event, chain));
-	fill_hdr(&e->hdr, type, vma_event_size(cap));
+	fill_hdr_mm(&e->hdr, type, vma_event_size(cap), cur_mm);
 	e->entry_ts = entry_ts ?: e->hdr.ts;
 	e->ret = ret;
-	read_vma(vma, &e->vma);
-	read_vma(src, &e->src);
-	av = BPF_CORE_READ(vma, anon_vma);
-	if (av) {
+	e->vma = vma->vi;
+	if (src)
+		e->src = src->vi;
+	if (bvma && av) {
+		struct anon_vma *a = bvma->anon_vma;
+
+		snap_anon_vma_btf(a, &e->av);
+		if (a)
+			snap_anon_vma_btf(a->parent, &e->parent);
+	} else if (av) {
 		snap_anon_vma(av, &e->av);
-		parent = BPF_CORE_READ(av, parent);
-		snap_anon_vma(parent, &e->parent);
+		snap_anon_vma((void *)e->av.parent, &e->parent);
+	}
+	if (av) {
+		e->av.read_ts = bpf_ktime_get_ns();
+		if (e->parent.flags)
+			e->parent.read_ts = e->av.read_ts;
 		if (learn)
 			trace_anon_vma((__u64)av);
 	}
-	read_chain(vma, e, cap, learn);
+	return read_chain(vma, e, cap, learn);
 }
 
 /*
  * Reserved straight in the ring buffer, in one of three sizes by chain
  * length: a per-CPU scratch buffer would be shared by programs that
- * preemptible kernels can interleave on one CPU.
+ * preemptible kernels can interleave on one CPU. The chain is read once,
+ * into the smallest size; only a longer one is read again into the next.
  */
-#define EMIT_VMA_EVENT_CAP(cap)							\
+#define TRY_VMA_EVENT_CAP(cap)							\
 	do {									\
 		struct vma_event *e =						\
 			bpf_ringbuf_reserve(&events, vma_event_size(cap), 0);	\
@@ -138,23 +113,24 @@ static __always_inline void fill_vma_event(struct vma_event *e, __u32 cap,
 			count_lost();						\
 			return 0;						\
 		}								\
-		fill_vma_event(e, cap, type, ret, vma, src, entry_ts);		\
-		bpf_ringbuf_submit(e, rb_flags());				\
-		return 0;							\
+		if (fill_vma_event(e, cap, type, ret, vma, src, entry_ts, cur_mm,	\
+				   bvma)) {					\
+			bpf_ringbuf_submit(e, rb_flags());			\
+			return 0;						\
+		}								\
+		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);			\
 	} while (0)
 
 static __always_inline int emit_vma_event(__u32 type, int ret,
-					  struct vm_area_struct *vma,
-					  struct vm_area_struct *src,
-					  __u64 entry_ts)
+					  const struct vma_win *vma,
+					  const struct vma_win *src,
+					  __u64 entry_ts, __u64 cur_mm,
+					  struct vm_area_struct *bvma)
 {
-	__u32 n = count_chain(vma);
-
-	if (n <= 8)
-		EMIT_VMA_EVENT_CAP(8);
-	if (n <= 32)
-		EMIT_VMA_EVENT_CAP(32);
-	EMIT_VMA_EVENT_CAP(MAX_CHAIN);
+	TRY_VMA_EVENT_CAP(8);
+	TRY_VMA_EVENT_CAP(32);
+	TRY_VMA_EVENT_CAP(MAX_CHAIN);
+	return 0;
 }
 
 /* The entry half of each fexit hook below: when the call began. */
@@ -173,6 +149,17 @@ static __always_inline __u64 entry_time(__u32 func)
 	return a.ts;
 }
 
+/* btf: vma is a BTF pointer (fentry/fexit); a constant at every call. */
+static __always_inline int on_anon_vma_prepare(struct vm_area_struct *vma,
+					       int ret, __u64 entry_ts, bool btf)
+{
+	struct vma_win v = {};
+
+	read_vma_any(btf, vma, &v);
+	return emit_vma_event(EV_ANON_VMA_PREPARE, ret, &v, NULL, entry_ts, 0,
+			      btf ? vma : NULL);
+}
+
 SEC("fentry/__anon_vma_prepare")
 int BPF_PROG(fentry_anon_vma_prepare)
 {
@@ -184,8 +171,7 @@ int BPF_PROG(fexit_anon_vma_prepare, struct vm_area_struct *vma, int ret)
 {
 	if (!current_traced())
 		return 0;
-	return emit_vma_event(EV_ANON_VMA_PREPARE, ret, vma, NULL,
-			      entry_time(STASH_PREPARE));
+	return on_anon_vma_prepare(vma, ret, entry_time(STASH_PREPARE), true);
 }
 
 /* Runs in the parent, inside dup_mmap, before the child has a pid: vma is
@@ -195,11 +181,17 @@ int BPF_PROG(fexit_anon_vma_prepare, struct vm_area_struct *vma, int ret)
  * only if it was (kretprobe): one lookup per call is enough. */
 static __always_inline int on_anon_vma_fork(struct vm_area_struct *vma,
 					    struct vm_area_struct *pvma, int ret,
-					    __u64 entry_ts)
+					    __u64 entry_ts, bool btf)
 {
-	if (!ret && !BPF_CORE_READ(pvma, anon_vma))
+	struct vma_win v = {}, pv = {};
+
+	read_vma_any(btf, pvma, &pv);
+	if (!ret && !pv.vi.anon_vma)
 		return 0;
-	return emit_vma_event(EV_ANON_VMA_FORK, ret, vma, pvma, entry_ts);
+	read_vma_any(btf, vma, &v);
+	/* dup_mmap copies current's mm: pvma is in it. */
+	return emit_vma_event(EV_ANON_VMA_FORK, ret, &v, &pv, entry_ts, pv.vi.mm,
+			      btf ? vma : NULL);
 }
 
 SEC("fentry/anon_vma_fork")
@@ -214,7 +206,7 @@ int BPF_PROG(fexit_anon_vma_fork, struct vm_area_struct *vma,
 {
 	if (!current_traced())
 		return 0;
-	return on_anon_vma_fork(vma, pvma, ret, entry_time(STASH_FORK));
+	return on_anon_vma_fork(vma, pvma, ret, entry_time(STASH_FORK), true);
 }
 
 /* Split, merge and mremap clone within current's mm. A clone into another
@@ -222,19 +214,33 @@ int BPF_PROG(fexit_anon_vma_fork, struct vm_area_struct *vma,
  * Current is known to be traced, as for on_anon_vma_fork. */
 static __always_inline int on_anon_vma_clone(struct vm_area_struct *dst,
 					     struct vm_area_struct *src, int ret,
-					     __u64 entry_ts)
+					     __u64 entry_ts, bool btf)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
+	struct vma_win d = {}, s = {};
 
-	if ((void *)BPF_CORE_READ(dst, vm_mm) != (void *)BPF_CORE_READ(task, mm) ||
-	    (!ret && vma_unlinked(dst)))
+	read_vma_any(btf, dst, &d);
+	if (d.vi.mm != (__u64)BPF_CORE_READ(task, mm) || (!ret && vma_unlinked(&d)))
 		return 0;
-	return emit_vma_event(EV_ANON_VMA_CLONE, ret, dst, src, entry_ts);
+	read_vma_any(btf, src, &s);
+	return emit_vma_event(EV_ANON_VMA_CLONE, ret, &d, &s, entry_ts, d.vi.mm,
+			      btf ? dst : NULL);
+}
+
+/* anon_vma_fork's own clone, into the child's mm: skipped before any
+ * helper call (fentry/fexit arguments are BTF pointers, read in place). */
+static __always_inline bool clone_for_fork(struct vm_area_struct *dst,
+					   struct vm_area_struct *src)
+{
+	return dst->vm_mm != src->vm_mm;
 }
 
 SEC("fentry/anon_vma_clone")
-int BPF_PROG(fentry_anon_vma_clone)
+int BPF_PROG(fentry_anon_vma_clone, struct vm_area_struct *dst,
+	     struct vm_area_struct *src)
 {
+	if (clone_for_fork(dst, src))
+		return 0;
 	return stamp_entry(STASH_CLONE);
 }
 
@@ -242,9 +248,9 @@ SEC("fexit/anon_vma_clone")
 int BPF_PROG(fexit_anon_vma_clone, struct vm_area_struct *dst,
 	     struct vm_area_struct *src, int ret)
 {
-	if (!current_traced())
+	if (clone_for_fork(dst, src) || !current_traced())
 		return 0;
-	return on_anon_vma_clone(dst, src, ret, entry_time(STASH_CLONE));
+	return on_anon_vma_clone(dst, src, ret, entry_time(STASH_CLONE), true);
 }
 
 /* Newer kernels pass the VMA operation as a third argument; user space
@@ -253,23 +259,26 @@ SEC("fexit/anon_vma_clone")
 int BPF_PROG(fexit_anon_vma_clone3, struct vm_area_struct *dst,
 	     struct vm_area_struct *src, int op, int ret)
 {
-	if (!current_traced())
+	if (clone_for_fork(dst, src) || !current_traced())
 		return 0;
-	return on_anon_vma_clone(dst, src, ret, entry_time(STASH_CLONE));
+	return on_anon_vma_clone(dst, src, ret, entry_time(STASH_CLONE), true);
 }
 
 /* VMA teardown may run outside the process (the last mmput): traced by
  * the task or by the anon_vma. */
-static __always_inline int on_unlink_anon_vmas(struct vm_area_struct *vma)
+static __always_inline int on_unlink_anon_vmas(struct vm_area_struct *vma,
+					       bool btf)
 {
-	__u64 av = (__u64)BPF_CORE_READ(vma, anon_vma);
 	__u64 now = bpf_ktime_get_ns();
+	struct vma_win v = {};
 
-	if ((!current_traced() && !anon_vma_traced(av)) || vma_unlinked(vma))
+	read_vma_any(btf, vma, &v);
+	if ((!current_traced() && !anon_vma_traced(v.vi.anon_vma)) || vma_unlinked(&v))
 		return 0;
 	/* The chain is gone at return: report it now, and the end later. */
 	stash_put(STASH_UNLINK, 0, 0);
-	return emit_vma_event(EV_UNLINK_ANON_VMAS, 0, vma, NULL, now);
+	return emit_vma_event(EV_UNLINK_ANON_VMAS, 0, &v, NULL, now, 0,
+			      btf ? vma : NULL);
 }
 
 static __always_inline int on_unlink_done(void)
@@ -293,7 +302,7 @@ static __always_inline int on_unlink_done(void)
 SEC("fentry/unlink_anon_vmas")
 int BPF_PROG(fentry_unlink_anon_vmas, struct vm_area_struct *vma)
 {
-	return on_unlink_anon_vmas(vma);
+	return on_unlink_anon_vmas(vma, true);
 }
 
 SEC("fexit/unlink_anon_vmas")
@@ -304,7 +313,7 @@ int BPF_PROG(fexit_unlink_anon_vmas)
 
 /* The last reference: anon_vma is freed, and with it its root when this
  * held the root's last reference (anon_vma_free(root) runs inline). */
-static __always_inline int on_put_anon_vma(struct anon_vma *anon_vma)
+static __always_inline int on_put_anon_vma(struct anon_vma *anon_vma, bool btf)
 {
 	__u64 av = (__u64)anon_vma;
 	struct anon_vma *root;
@@ -320,10 +329,20 @@ static __always_inline int on_put_anon_vma(struct anon_vma *anon_vma)
 	}
 	__builtin_memset(e, 0, sizeof(*e));
 	fill_hdr(&e->hdr, EV_PUT_ANON_VMA, sizeof(*e));
-	snap_anon_vma(anon_vma, &e->av);
-	root = BPF_CORE_READ(anon_vma, root);
-	if ((void *)root != anon_vma) {
-		snap_anon_vma(root, &e->root);
+	if (btf) {
+		snap_anon_vma_btf(anon_vma, &e->av);
+		root = anon_vma->root;
+		if (root != anon_vma)
+			snap_anon_vma_btf(root, &e->root);
+	} else {
+		snap_anon_vma(anon_vma, &e->av);
+		root = (void *)e->av.root;
+		if (root != anon_vma)
+			snap_anon_vma(root, &e->root);
+	}
+	e->av.read_ts = bpf_ktime_get_ns();
+	if (e->root.flags) {
+		e->root.read_ts = e->av.read_ts;
 		if (e->root.refcount == 1) {
 			__u64 r = (__u64)root;
 
@@ -337,7 +356,7 @@ static __always_inline int on_put_anon_vma(struct anon_vma *anon_vma)
 SEC("fentry/__put_anon_vma")
 int BPF_PROG(fentry_put_anon_vma, struct anon_vma *anon_vma)
 {
-	return on_put_anon_vma(anon_vma);
+	return on_put_anon_vma(anon_vma, true);
 }
 
 /* kprobe mode, for kernels or builds where fentry/fexit cannot attach. */
@@ -357,7 +376,7 @@ int BPF_KRETPROBE(kretprobe_anon_vma_prepare, int ret)
 
 	if (!stash_take(STASH_PREPARE, &a))
 		return 0;
-	return emit_vma_event(EV_ANON_VMA_PREPARE, ret, (void *)a.a0, NULL, a.ts);
+	return on_anon_vma_prepare((void *)a.a0, ret, a.ts, false);
 }
 
 SEC("kprobe/anon_vma_fork")
@@ -376,7 +395,7 @@ int BPF_KRETPROBE(kretprobe_anon_vma_fork, int ret)
 
 	if (!stash_take(STASH_FORK, &a))
 		return 0;
-	return on_anon_vma_fork((void *)a.a0, (void *)a.a1, ret, a.ts);
+	return on_anon_vma_fork((void *)a.a0, (void *)a.a1, ret, a.ts, false);
 }
 
 SEC("kprobe/anon_vma_clone")
@@ -395,13 +414,13 @@ int BPF_KRETPROBE(kretprobe_anon_vma_clone, int ret)
 
 	if (!stash_take(STASH_CLONE, &a))
 		return 0;
-	return on_anon_vma_clone((void *)a.a0, (void *)a.a1, ret, a.ts);
+	return on_anon_vma_clone((void *)a.a0, (void *)a.a1, ret, a.ts, false);
 }
 
 SEC("kprobe/unlink_anon_vmas")
 int BPF_KPROBE(kprobe_unlink_anon_vmas, struct vm_area_struct *vma)
 {
-	return on_unlink_anon_vmas(vma);
+	return on_unlink_anon_vmas(vma, false);
 }
 
 SEC("kretprobe/unlink_anon_vmas")
@@ -413,5 +432,5 @@ int BPF_KRETPROBE(kretprobe_unlink_anon_vmas)
 SEC("kprobe/__put_anon_vma")
 int BPF_KPROBE(kprobe_put_anon_vma, struct anon_vma *anon_vma)
 {
-	return on_put_anon_vma(anon_vma);
+	return on_put_anon_vma(anon_vma, false);
 }

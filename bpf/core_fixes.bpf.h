@@ -38,26 +38,4 @@ static __always_inline unsigned long folio_flags(void *folio)
 	return BPF_CORE_READ(new, flags.f);
 }
 
-static __always_inline void snap_anon_vma(struct anon_vma *av,
-					  struct anon_vma_snap *s)
-{
-	if (!av)
-		return;
-	s->anon_vma = (__u64)av;
-	s->root = (__u64)BPF_CORE_READ(av, root);
-	s->parent = (__u64)BPF_CORE_READ(av, parent);
-	s->refcount = BPF_CORE_READ(av, refcount.counter);
-	if (bpf_core_field_exists(av->num_children)) {
-		s->num_children = BPF_CORE_READ(av, num_children);
-		s->num_active_vmas = BPF_CORE_READ(av, num_active_vmas);
-		s->flags = SNAP_VALID | SNAP_HAS_NUM_CHILDREN;
-	} else {
-		struct anon_vma___degree *old = (void *)av;
-
-		s->num_children = BPF_CORE_READ(old, degree);
-		s->flags = SNAP_VALID | SNAP_HAS_DEGREE;
-	}
-	s->read_ts = bpf_ktime_get_ns();
-}
-
 #endif

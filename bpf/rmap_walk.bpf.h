@@ -118,12 +118,14 @@ static __always_inline int walk_end(void *folio, struct rmap_walk_control *rwc)
 	return 0;
 }
 
+/* btf: vma is a BTF pointer (fexit), a constant at every call. */
 static __always_inline int walk_visit(__u32 cb, struct vm_area_struct *vma,
-				      __u64 address, __u32 ret)
+				      __u64 address, __u32 ret, bool btf)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct walk *w = bpf_map_lookup_elem(&walks, &tid);
 	struct visit_event *e;
+	struct vma_win v = {};
 
 	if (!w || w->nested)
 		return 0;
@@ -141,7 +143,8 @@ static __always_inline int walk_visit(__u32 cb, struct vm_area_struct *vma,
 	}
 	__builtin_memset(e, 0, sizeof(*e));
 	fill_hdr(&e->hdr, EV_RMAP_VISIT, sizeof(*e));
-	read_vma(vma, &e->vma);
+	read_vma_any(btf, vma, &v);
+	e->vma = v.vi;
 	e->address = address;
 	e->callback = cb;
 	e->ret = ret;
@@ -187,7 +190,7 @@ SEC("fexit")								\
 int BPF_PROG(fexit_rmap_one_##cb, void *folio, struct vm_area_struct *vma,	\
 	     unsigned long address, void *arg, bool ret)			\
 {									\
-	return walk_visit(cb, vma, address, ret);			\
+	return walk_visit(cb, vma, address, ret, true);			\
 }
 RMAP_ONE(CB_TRY_TO_MIGRATE_ONE)
 RMAP_ONE(CB_REMOVE_MIGRATION_PTE)
@@ -204,7 +207,7 @@ SEC("fexit")								\
 int BPF_PROG(fexit_invalid_vma_##cb, struct vm_area_struct *vma, void *arg,	\
 	     bool ret)							\
 {									\
-	return walk_visit(cb, vma, 0, ret);				\
+	return walk_visit(cb, vma, 0, ret, true);				\
 }
 INVALID_VMA(CB_INVALID_MIGRATION_VMA)
 INVALID_VMA(CB_INVALID_FOLIO_REFERENCED_VMA)
@@ -241,7 +244,7 @@ SEC("kprobe")								\
 int BPF_KPROBE(kprobe_rmap_one_##cb, void *folio, struct vm_area_struct *vma,	\
 	       unsigned long address)					\
 {									\
-	return walk_visit(cb, vma, address, 1);				\
+	return walk_visit(cb, vma, address, 1, false);				\
 }
 RMAP_ONE_KPROBE(CB_TRY_TO_MIGRATE_ONE)
 RMAP_ONE_KPROBE(CB_REMOVE_MIGRATION_PTE)

@@ -43,19 +43,31 @@ static __always_inline void count_lost(void)
 	__sync_fetch_and_add(&lost_events, 1);
 }
 
-static __always_inline void fill_hdr(struct event_hdr *h, __u32 type,
-				     __u32 size)
+/* mm: current->mm where the caller has it already (each helper call
+ * counts: objects.bpf.h), else 0. */
+static __always_inline void fill_hdr_mm(struct event_hdr *h, __u32 type,
+					__u32 size, __u64 mm)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
 	__u64 id = bpf_get_current_pid_tgid();
 
+	if (!mm) {
+		struct task_struct *task = (void *)bpf_get_current_task();
+
+		mm = (__u64)BPF_CORE_READ(task, mm);
+	}
 	h->ts = bpf_ktime_get_ns();
 	h->type = type;
 	h->size = size;
 	h->pid = id >> 32;
 	h->tid = (__u32)id;
-	h->mm = (__u64)BPF_CORE_READ(task, mm);
+	h->mm = mm;
 	bpf_get_current_comm(&h->comm, sizeof(h->comm));
+}
+
+static __always_inline void fill_hdr(struct event_hdr *h, __u32 type,
+				     __u32 size)
+{
+	fill_hdr_mm(h, type, size, 0);
 }
 
 /*
@@ -111,6 +123,7 @@ static __always_inline bool stash_take(__u32 func, struct stash_args *out)
 }
 
 #include "core_fixes.bpf.h"
+#include "objects.bpf.h"
 #include "task.bpf.h"
 #include "anon_vma.bpf.h"
 #include "rmap_walk.bpf.h"

@@ -18,6 +18,7 @@ int snapshot_vma(struct bpf_iter__task_vma *ctx)
 {
 	struct task_struct *task = ctx->task;
 	struct vm_area_struct *vma = ctx->vma;
+	struct vma_win v = {};
 	struct vma_event *e;
 	__u32 tgid, zero = 0;
 	__u64 n, size;
@@ -25,12 +26,15 @@ int snapshot_vma(struct bpf_iter__task_vma *ctx)
 	if (!task || !vma)
 		return 0;
 	tgid = BPF_CORE_READ(task, tgid);
-	if (!bpf_map_lookup_elem(&traced_tgids, &tgid) || vma_unlinked(vma))
+	if (!bpf_map_lookup_elem(&traced_tgids, &tgid))
+		return 0;
+	read_vma(vma, &v);
+	if (vma_unlinked(&v))
 		return 0;
 	e = bpf_map_lookup_elem(&snapshot_buf, &zero);
 	if (!e)
 		return 0;
-	fill_vma_event(e, MAX_CHAIN, EV_SNAPSHOT_VMA, 0, vma, NULL, 0);
+	fill_vma_event(e, MAX_CHAIN, EV_SNAPSHOT_VMA, 0, &v, NULL, 0, 0, NULL);
 	/* The task iterated, not the one reading the iterator. */
 	e->hdr.pid = tgid;
 	e->hdr.tid = BPF_CORE_READ(task, pid);
