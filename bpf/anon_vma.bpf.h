@@ -14,19 +14,68 @@ struct {
 	__type(value, __u8);
 } traced_anon_vmas SEC(".maps");
 
+/*
+ * A direct-mapped copy of traced_anon_vmas, as tgid_cache is of
+ * traced_tgids: each event learns every anon_vma of its chain, and a
+ * fork's chain repeats its parent's, so most are known already; a map
+ * lookup per AVC was half a fork event's cost. Set when an anon_vma is
+ * learnt, which happens only while a VMA's chain holds it, so no put can
+ * race with it; cleared when it is put.
+ */
+__u64 anon_vma_cache[16384];
+
+/* The low half of v as a plain number. Values loaded through BTF
+ * pointers (fentry/fexit) are pointers to the verifier, which refuses any
+ * arithmetic on them but adding offsets; a 32-bit move is allowed to a
+ * privileged program and gives a scalar (the kernel selftests' "partial
+ * copy of pointer"). */
+static __always_inline __u32 low_half(__u64 v)
+{
+	register __u64 in asm("r1") = v;
+	register __u64 out asm("r2");
+
+	asm volatile("w2 = w1" : "=r"(out) : "r"(in));
+	return out;
+}
+
+static __always_inline __u64 *anon_vma_slot(__u64 av)
+{
+	/* Slab objects: a multiplicative hash of the low half, whose
+	 * bottom bits say little. */
+	__u32 i = (low_half(av) * 2654435769u) >> 18;
+
+	return &anon_vma_cache[i & (ARRAY_SIZE(anon_vma_cache) - 1)];
+}
+
 static __always_inline bool anon_vma_traced(__u64 av)
 {
-	return av && bpf_map_lookup_elem(&traced_anon_vmas, &av) != NULL;
+	if (!av)
+		return false;
+	if (*anon_vma_slot(av) == av)
+		return true;
+	return bpf_map_lookup_elem(&traced_anon_vmas, &av) != NULL;
 }
 
 static __always_inline void trace_anon_vma(__u64 av)
 {
+	__u64 *slot = anon_vma_slot(av);
 	__u8 one = 1;
 
-	/* Most are known already (a fork's chain repeats its parent's); a
-	 * lookup is much cheaper than an update of a hash map. */
-	if (av && !anon_vma_traced(av))
+	if (!av || *slot == av)
+		return;
+	/* A lookup is much cheaper than an update of a hash map. */
+	if (!bpf_map_lookup_elem(&traced_anon_vmas, &av))
 		bpf_map_update_elem(&traced_anon_vmas, &av, &one, BPF_ANY);
+	*slot = av;
+}
+
+static __always_inline void untrace_anon_vma(__u64 av)
+{
+	__u64 *slot = anon_vma_slot(av);
+
+	if (*slot == av)
+		*slot = 0;
+	bpf_map_delete_elem(&traced_anon_vmas, &av);
 }
 
 /* Copy avc->anon_vma along the VMA's chain, up to cap AVCs (cap a
@@ -56,12 +105,12 @@ static __always_inline bool read_chain(const struct vma_win *v,
 /* Fill e, which has room for cap chain entries; hdr.size says how much
  * of it was reserved (the collector reads nr_chain entries). False when
  * the chain needs more room. bvma: the VMA as a BTF pointer (fentry and
- * fexit), or NULL; cur_mm: current->mm if known, or 0. */
+ * fexit), or NULL. */
 static __always_inline bool fill_vma_event(struct vma_event *e, __u32 cap,
 					   __u32 type, int ret,
 					   const struct vma_win *vma,
 					   const struct vma_win *src,
-					   __u64 entry_ts, __u64 cur_mm,
+					   __u64 entry_ts, const struct cur *c,
 					   struct vm_area_struct *bvma)
 {
 	struct anon_vma *av = (void *)vma->vi.anon_vma;
@@ -73,7 +122,7 @@ static __always_inline bool fill_vma_event(struct vma_event *e, __u32 cap,
 	bool learn = type != EV_UNLINK_ANON_VMAS;
 
 	__builtin_memset(e, 0, offsetof(struct vma_event, chain));
-	fill_hdr_mm(&e->hdr, type, vma_event_size(cap), cur_mm);
+	fill_hdr_cur(&e->hdr, type, vma_event_size(cap), c);
 	e->entry_ts = entry_ts ?: e->hdr.ts;
 	e->ret = ret;
 	e->vma = vma->vi;
@@ -113,7 +162,7 @@ static __always_inline bool fill_vma_event(struct vma_event *e, __u32 cap,
 			count_lost();						\
 			return 0;						\
 		}								\
-		if (fill_vma_event(e, cap, type, ret, vma, src, entry_ts, cur_mm,	\
+		if (fill_vma_event(e, cap, type, ret, vma, src, entry_ts, c,	\
 				   bvma)) {					\
 			bpf_ringbuf_submit(e, rb_flags());			\
 			return 0;						\
@@ -124,7 +173,7 @@ static __always_inline bool fill_vma_event(struct vma_event *e, __u32 cap,
 static __always_inline int emit_vma_event(__u32 type, int ret,
 					  const struct vma_win *vma,
 					  const struct vma_win *src,
-					  __u64 entry_ts, __u64 cur_mm,
+					  __u64 entry_ts, const struct cur *c,
 					  struct vm_area_struct *bvma)
 {
 	TRY_VMA_EVENT_CAP(8);
@@ -136,27 +185,30 @@ static __always_inline int emit_vma_event(__u32 type, int ret,
 /* The entry half of each fexit hook below: when the call began. */
 static __always_inline int stamp_entry(__u32 func)
 {
-	if (current_traced())
-		stash_put(func, 0, 0);
+	struct cur c = cur_get();
+
+	if (current_traced(&c))
+		stash_put(&c, func, 0, 0);
 	return 0;
 }
 
-static __always_inline __u64 entry_time(__u32 func)
+static __always_inline __u64 entry_time(const struct cur *c, __u32 func)
 {
 	struct stash_args a;
 
-	stash_take(func, &a);
+	stash_take(c, func, &a);
 	return a.ts;
 }
 
 /* btf: vma is a BTF pointer (fentry/fexit); a constant at every call. */
 static __always_inline int on_anon_vma_prepare(struct vm_area_struct *vma,
-					       int ret, __u64 entry_ts, bool btf)
+					       int ret, __u64 entry_ts,
+					       const struct cur *c, bool btf)
 {
 	struct vma_win v = {};
 
 	read_vma_any(btf, vma, &v);
-	return emit_vma_event(EV_ANON_VMA_PREPARE, ret, &v, NULL, entry_ts, 0,
+	return emit_vma_event(EV_ANON_VMA_PREPARE, ret, &v, NULL, entry_ts, c,
 			      btf ? vma : NULL);
 }
 
@@ -169,9 +221,12 @@ int BPF_PROG(fentry_anon_vma_prepare)
 SEC("fexit/__anon_vma_prepare")
 int BPF_PROG(fexit_anon_vma_prepare, struct vm_area_struct *vma, int ret)
 {
-	if (!current_traced())
+	struct cur c = cur_get();
+
+	if (!current_traced(&c))
 		return 0;
-	return on_anon_vma_prepare(vma, ret, entry_time(STASH_PREPARE), true);
+	return on_anon_vma_prepare(vma, ret, entry_time(&c, STASH_PREPARE), &c,
+				   true);
 }
 
 /* Runs in the parent, inside dup_mmap, before the child has a pid: vma is
@@ -181,7 +236,8 @@ int BPF_PROG(fexit_anon_vma_prepare, struct vm_area_struct *vma, int ret)
  * only if it was (kretprobe): one lookup per call is enough. */
 static __always_inline int on_anon_vma_fork(struct vm_area_struct *vma,
 					    struct vm_area_struct *pvma, int ret,
-					    __u64 entry_ts, bool btf)
+					    __u64 entry_ts, struct cur *c,
+					    bool btf)
 {
 	struct vma_win v = {}, pv = {};
 
@@ -190,7 +246,8 @@ static __always_inline int on_anon_vma_fork(struct vm_area_struct *vma,
 		return 0;
 	read_vma_any(btf, vma, &v);
 	/* dup_mmap copies current's mm: pvma is in it. */
-	return emit_vma_event(EV_ANON_VMA_FORK, ret, &v, &pv, entry_ts, pv.vi.mm,
+	c->mm = pv.vi.mm;
+	return emit_vma_event(EV_ANON_VMA_FORK, ret, &v, &pv, entry_ts, c,
 			      btf ? vma : NULL);
 }
 
@@ -204,9 +261,12 @@ SEC("fexit/anon_vma_fork")
 int BPF_PROG(fexit_anon_vma_fork, struct vm_area_struct *vma,
 	     struct vm_area_struct *pvma, int ret)
 {
-	if (!current_traced())
+	struct cur c = cur_get();
+
+	if (!current_traced(&c))
 		return 0;
-	return on_anon_vma_fork(vma, pvma, ret, entry_time(STASH_FORK), true);
+	return on_anon_vma_fork(vma, pvma, ret, entry_time(&c, STASH_FORK), &c,
+				true);
 }
 
 /* Split, merge and mremap clone within current's mm. A clone into another
@@ -214,7 +274,8 @@ int BPF_PROG(fexit_anon_vma_fork, struct vm_area_struct *vma,
  * Current is known to be traced, as for on_anon_vma_fork. */
 static __always_inline int on_anon_vma_clone(struct vm_area_struct *dst,
 					     struct vm_area_struct *src, int ret,
-					     __u64 entry_ts, bool btf)
+					     __u64 entry_ts, struct cur *c,
+					     bool btf)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 	struct vma_win d = {}, s = {};
@@ -223,7 +284,8 @@ static __always_inline int on_anon_vma_clone(struct vm_area_struct *dst,
 	if (d.vi.mm != (__u64)BPF_CORE_READ(task, mm) || (!ret && vma_unlinked(&d)))
 		return 0;
 	read_vma_any(btf, src, &s);
-	return emit_vma_event(EV_ANON_VMA_CLONE, ret, &d, &s, entry_ts, d.vi.mm,
+	c->mm = d.vi.mm;
+	return emit_vma_event(EV_ANON_VMA_CLONE, ret, &d, &s, entry_ts, c,
 			      btf ? dst : NULL);
 }
 
@@ -248,9 +310,15 @@ SEC("fexit/anon_vma_clone")
 int BPF_PROG(fexit_anon_vma_clone, struct vm_area_struct *dst,
 	     struct vm_area_struct *src, int ret)
 {
-	if (clone_for_fork(dst, src) || !current_traced())
+	struct cur c;
+
+	if (clone_for_fork(dst, src))
 		return 0;
-	return on_anon_vma_clone(dst, src, ret, entry_time(STASH_CLONE), true);
+	c = cur_get();
+	if (!current_traced(&c))
+		return 0;
+	return on_anon_vma_clone(dst, src, ret, entry_time(&c, STASH_CLONE), &c,
+				 true);
 }
 
 /* Newer kernels pass the VMA operation as a third argument; user space
@@ -259,9 +327,15 @@ SEC("fexit/anon_vma_clone")
 int BPF_PROG(fexit_anon_vma_clone3, struct vm_area_struct *dst,
 	     struct vm_area_struct *src, int op, int ret)
 {
-	if (clone_for_fork(dst, src) || !current_traced())
+	struct cur c;
+
+	if (clone_for_fork(dst, src))
 		return 0;
-	return on_anon_vma_clone(dst, src, ret, entry_time(STASH_CLONE), true);
+	c = cur_get();
+	if (!current_traced(&c))
+		return 0;
+	return on_anon_vma_clone(dst, src, ret, entry_time(&c, STASH_CLONE), &c,
+				 true);
 }
 
 /* VMA teardown may run outside the process (the last mmput): traced by
@@ -269,31 +343,34 @@ int BPF_PROG(fexit_anon_vma_clone3, struct vm_area_struct *dst,
 static __always_inline int on_unlink_anon_vmas(struct vm_area_struct *vma,
 					       bool btf)
 {
-	__u64 now = bpf_ktime_get_ns();
+	/* One time for the call's entry and the event's. */
+	struct cur c = { bpf_get_current_pid_tgid(), bpf_ktime_get_ns() };
 	struct vma_win v = {};
 
 	read_vma_any(btf, vma, &v);
-	if ((!current_traced() && !anon_vma_traced(v.vi.anon_vma)) || vma_unlinked(&v))
+	if ((!current_traced(&c) && !anon_vma_traced(v.vi.anon_vma)) ||
+	    vma_unlinked(&v))
 		return 0;
 	/* The chain is gone at return: report it now, and the end later. */
-	stash_put(STASH_UNLINK, 0, 0);
-	return emit_vma_event(EV_UNLINK_ANON_VMAS, 0, &v, NULL, now, 0,
+	stash_put(&c, STASH_UNLINK, 0, 0);
+	return emit_vma_event(EV_UNLINK_ANON_VMAS, 0, &v, NULL, c.ts, &c,
 			      btf ? vma : NULL);
 }
 
 static __always_inline int on_unlink_done(void)
 {
+	struct cur c = cur_get();
 	struct unlink_done_event *e;
 	struct stash_args a;
 
-	if (!stash_take(STASH_UNLINK, &a))
+	if (!stash_take(&c, STASH_UNLINK, &a))
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_lost();
 		return 0;
 	}
-	fill_hdr(&e->hdr, EV_UNLINK_DONE, sizeof(*e));
+	fill_hdr_cur(&e->hdr, EV_UNLINK_DONE, sizeof(*e), &c);
 	e->entry_ts = a.ts;
 	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
@@ -321,7 +398,7 @@ static __always_inline int on_put_anon_vma(struct anon_vma *anon_vma, bool btf)
 
 	if (!anon_vma_traced(av))
 		return 0;
-	bpf_map_delete_elem(&traced_anon_vmas, &av);
+	untrace_anon_vma(av);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_lost();
@@ -343,11 +420,8 @@ static __always_inline int on_put_anon_vma(struct anon_vma *anon_vma, bool btf)
 	e->av.read_ts = bpf_ktime_get_ns();
 	if (e->root.flags) {
 		e->root.read_ts = e->av.read_ts;
-		if (e->root.refcount == 1) {
-			__u64 r = (__u64)root;
-
-			bpf_map_delete_elem(&traced_anon_vmas, &r);
-		}
+		if (e->root.refcount == 1)
+			untrace_anon_vma((__u64)root);
 	}
 	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
@@ -364,57 +438,67 @@ int BPF_PROG(fentry_put_anon_vma, struct anon_vma *anon_vma)
 SEC("kprobe/__anon_vma_prepare")
 int BPF_KPROBE(kprobe_anon_vma_prepare, struct vm_area_struct *vma)
 {
-	if (current_traced())
-		stash_put(STASH_PREPARE, (__u64)vma, 0);
+	struct cur c = cur_get();
+
+	if (current_traced(&c))
+		stash_put(&c, STASH_PREPARE, (__u64)vma, 0);
 	return 0;
 }
 
 SEC("kretprobe/__anon_vma_prepare")
 int BPF_KRETPROBE(kretprobe_anon_vma_prepare, int ret)
 {
+	struct cur c = cur_get();
 	struct stash_args a;
 
-	if (!stash_take(STASH_PREPARE, &a))
+	if (!stash_take(&c, STASH_PREPARE, &a))
 		return 0;
-	return on_anon_vma_prepare((void *)a.a0, ret, a.ts, false);
+	return on_anon_vma_prepare((void *)a.a0, ret, a.ts, &c, false);
 }
 
 SEC("kprobe/anon_vma_fork")
 int BPF_KPROBE(kprobe_anon_vma_fork, struct vm_area_struct *vma,
 	       struct vm_area_struct *pvma)
 {
-	if (current_traced())
-		stash_put(STASH_FORK, (__u64)vma, (__u64)pvma);
+	struct cur c = cur_get();
+
+	if (current_traced(&c))
+		stash_put(&c, STASH_FORK, (__u64)vma, (__u64)pvma);
 	return 0;
 }
 
 SEC("kretprobe/anon_vma_fork")
 int BPF_KRETPROBE(kretprobe_anon_vma_fork, int ret)
 {
+	struct cur c = cur_get();
 	struct stash_args a;
 
-	if (!stash_take(STASH_FORK, &a))
+	if (!stash_take(&c, STASH_FORK, &a))
 		return 0;
-	return on_anon_vma_fork((void *)a.a0, (void *)a.a1, ret, a.ts, false);
+	return on_anon_vma_fork((void *)a.a0, (void *)a.a1, ret, a.ts, &c, false);
 }
 
 SEC("kprobe/anon_vma_clone")
 int BPF_KPROBE(kprobe_anon_vma_clone, struct vm_area_struct *dst,
 	       struct vm_area_struct *src)
 {
-	if (current_traced())
-		stash_put(STASH_CLONE, (__u64)dst, (__u64)src);
+	struct cur c = cur_get();
+
+	if (current_traced(&c))
+		stash_put(&c, STASH_CLONE, (__u64)dst, (__u64)src);
 	return 0;
 }
 
 SEC("kretprobe/anon_vma_clone")
 int BPF_KRETPROBE(kretprobe_anon_vma_clone, int ret)
 {
+	struct cur c = cur_get();
 	struct stash_args a;
 
-	if (!stash_take(STASH_CLONE, &a))
+	if (!stash_take(&c, STASH_CLONE, &a))
 		return 0;
-	return on_anon_vma_clone((void *)a.a0, (void *)a.a1, ret, a.ts, false);
+	return on_anon_vma_clone((void *)a.a0, (void *)a.a1, ret, a.ts, &c,
+				 false);
 }
 
 SEC("kprobe/unlink_anon_vmas")

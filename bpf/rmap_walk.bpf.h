@@ -68,10 +68,10 @@ static __always_inline __u64 folio_anon_vma(void *folio)
 }
 
 /* Returns 1 when the walk is on a traced hierarchy. */
-static __always_inline int walk_begin(void *folio)
+static __always_inline int walk_begin(void *folio, const struct cur *c)
 {
 	struct walk w = { .anon_vma = folio_anon_vma(folio) };
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)c->id;
 	struct walk *outer = bpf_map_lookup_elem(&walks, &tid);
 
 	if (outer) {
@@ -85,9 +85,10 @@ static __always_inline int walk_begin(void *folio)
 	return 1;
 }
 
-static __always_inline int walk_end(void *folio, struct rmap_walk_control *rwc)
+static __always_inline int walk_end(void *folio, struct rmap_walk_control *rwc,
+				    const struct cur *c)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)c->id;
 	struct walk *w = bpf_map_lookup_elem(&walks, &tid);
 	struct walk_event *e;
 
@@ -100,7 +101,7 @@ static __always_inline int walk_end(void *folio, struct rmap_walk_control *rwc)
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (e) {
 		__builtin_memset(e, 0, sizeof(*e));
-		fill_hdr(&e->hdr, EV_RMAP_WALK, sizeof(*e));
+		fill_hdr_cur(&e->hdr, EV_RMAP_WALK, sizeof(*e), c);
 		e->anon_vma = w->anon_vma;
 		e->pgoff = folio_index(folio);
 		e->nr_pages = folio_nr_pages(folio);
@@ -122,7 +123,8 @@ static __always_inline int walk_end(void *folio, struct rmap_walk_control *rwc)
 static __always_inline int walk_visit(__u32 cb, struct vm_area_struct *vma,
 				      __u64 address, __u32 ret, bool btf)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct cur c = cur_get();
+	__u32 tid = (__u32)c.id;
 	struct walk *w = bpf_map_lookup_elem(&walks, &tid);
 	struct visit_event *e;
 	struct vma_win v = {};
@@ -142,7 +144,7 @@ static __always_inline int walk_visit(__u32 cb, struct vm_area_struct *vma,
 		return 0;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
-	fill_hdr(&e->hdr, EV_RMAP_VISIT, sizeof(*e));
+	fill_hdr_cur(&e->hdr, EV_RMAP_VISIT, sizeof(*e), &c);
 	read_vma_any(btf, vma, &v);
 	e->vma = v.vi;
 	e->address = address;
@@ -157,27 +159,35 @@ static __always_inline int walk_visit(__u32 cb, struct vm_area_struct *vma,
 SEC("fentry/rmap_walk_anon")
 int BPF_PROG(fentry_rmap_walk_anon, void *folio)
 {
-	walk_begin(folio);
+	struct cur c = cur_get();
+
+	walk_begin(folio, &c);
 	return 0;
 }
 
 SEC("fexit/rmap_walk_anon")
 int BPF_PROG(fexit_rmap_walk_anon, void *folio, struct rmap_walk_control *rwc)
 {
-	return walk_end(folio, rwc);
+	struct cur c = cur_get();
+
+	return walk_end(folio, rwc, &c);
 }
 
 SEC("fentry/rmap_walk_locked")
 int BPF_PROG(fentry_rmap_walk_locked, void *folio)
 {
-	walk_begin(folio);
+	struct cur c = cur_get();
+
+	walk_begin(folio, &c);
 	return 0;
 }
 
 SEC("fexit/rmap_walk_locked")
 int BPF_PROG(fexit_rmap_walk_locked, void *folio, struct rmap_walk_control *rwc)
 {
-	return walk_end(folio, rwc);
+	struct cur c = cur_get();
+
+	return walk_end(folio, rwc, &c);
 }
 
 /*
@@ -217,15 +227,18 @@ INVALID_VMA(CB_INVALID_FOLIO_REFERENCED_VMA)
 SEC("kprobe/rmap_walk_anon")
 int BPF_KPROBE(kprobe_rmap_walk_anon, void *folio, struct rmap_walk_control *rwc)
 {
-	if (walk_begin(folio))
-		stash_put(STASH_WALK, (__u64)folio, (__u64)rwc);
+	struct cur c = cur_get();
+
+	if (walk_begin(folio, &c))
+		stash_put(&c, STASH_WALK, (__u64)folio, (__u64)rwc);
 	return 0;
 }
 
 SEC("kretprobe/rmap_walk_anon")
 int BPF_KRETPROBE(kretprobe_rmap_walk_anon)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct cur c = cur_get();
+	__u32 tid = (__u32)c.id;
 	struct walk *w = bpf_map_lookup_elem(&walks, &tid);
 	struct stash_args a;
 
@@ -234,9 +247,9 @@ int BPF_KRETPROBE(kretprobe_rmap_walk_anon)
 		w->nested--;
 		return 0;
 	}
-	if (!stash_take(STASH_WALK, &a))
+	if (!stash_take(&c, STASH_WALK, &a))
 		return 0;
-	return walk_end((void *)a.a0, (void *)a.a1);
+	return walk_end((void *)a.a0, (void *)a.a1, &c);
 }
 
 #define RMAP_ONE_KPROBE(cb)						\

@@ -19,6 +19,7 @@ int snapshot_vma(struct bpf_iter__task_vma *ctx)
 	struct task_struct *task = ctx->task;
 	struct vm_area_struct *vma = ctx->vma;
 	struct vma_win v = {};
+	struct cur c = {};
 	struct vma_event *e;
 	__u32 tgid, zero = 0;
 	__u64 n, size;
@@ -34,11 +35,10 @@ int snapshot_vma(struct bpf_iter__task_vma *ctx)
 	e = bpf_map_lookup_elem(&snapshot_buf, &zero);
 	if (!e)
 		return 0;
-	fill_vma_event(e, MAX_CHAIN, EV_SNAPSHOT_VMA, 0, &v, NULL, 0, 0, NULL);
 	/* The task iterated, not the one reading the iterator. */
-	e->hdr.pid = tgid;
-	e->hdr.tid = BPF_CORE_READ(task, pid);
-	e->hdr.mm = (__u64)BPF_CORE_READ(task, mm);
+	c.id = (__u64)tgid << 32 | BPF_CORE_READ(task, pid);
+	c.mm = (__u64)BPF_CORE_READ(task, mm);
+	fill_vma_event(e, MAX_CHAIN, EV_SNAPSHOT_VMA, 0, &v, NULL, 0, &c, NULL);
 	BPF_CORE_READ_STR_INTO(&e->hdr.comm, task, comm);
 	n = e->nr_chain;
 	barrier_var(n);

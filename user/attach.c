@@ -463,10 +463,17 @@ bool rmaptrace_has_num_children(void)
 
 int rmaptrace_add_pid(struct rmaptrace_ctx *ctx, uint32_t pid)
 {
+	__u32 *cache = ctx->skel->bss->tgid_cache;
+	size_t n = sizeof(ctx->skel->bss->tgid_cache) / sizeof(*cache);
 	__u8 one = 1;
+	int err;
 
-	return bpf_map__update_elem(ctx->skel->maps.traced_tgids, &pid, sizeof(pid),
-				    &one, 1, BPF_ANY);
+	err = bpf_map__update_elem(ctx->skel->maps.traced_tgids, &pid, sizeof(pid),
+				   &one, 1, BPF_ANY);
+	/* The BPF side's copy of the map (bpf/task.bpf.h), set after it. */
+	if (!err)
+		__atomic_store_n(&cache[pid & (n - 1)], pid, __ATOMIC_RELEASE);
+	return err;
 }
 
 int rmaptrace_snapshot(struct rmaptrace_ctx *ctx,
