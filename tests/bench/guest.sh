@@ -1,14 +1,17 @@
 #!/bin/sh
 # The benchmark's guest side, one boot (tests/bench/run starts it):
-#   guest.sh FORKS PAGES ROUNDS STORM_SECONDS HOOKS_BT FLOOR [BPFTRACE]
+#   guest.sh FORKS PAGES MOVES ROUNDS STORM_SECONDS HOOKS_BT FLOOR [BPFTRACE]
 # Each round runs every configuration once, in turn, so that drifts of the
 # emulated machine fall on all of them alike. Prints "@@" lines:
-#   @@ fork CONFIG NS_PER_FORK      @@ walk CONFIG NS_FOR_THE_MOVE
+#   @@ fork CONFIG NS_PER_FORK      @@ walk CONFIG NS_FOR_THE_MOVES
 #   @@ storm STRESSORS SECONDS EVENTS LOST
-forks=$1 pages=$2 rounds=$3 storm=$4 hooks=$5 floor=$6 bt=$7
+forks=$1 pages=$2 moves=$3 rounds=$4 storm=$5 hooks=$6 floor=$7 bt=$8
 
 fork_ns() { grep -o 'fork_bench: [0-9]* forks, [0-9]* ns' | awk '{print $4}'; }
-walk_ns() { grep -o 'moved=[0-9]* of [0-9]* to node [0-9]* ns=[0-9]*' | sed 's/.*ns=//'; }
+walk_ns() {
+	grep -o 'moved=[0-9]* of [0-9]* to node [0-9]* ns=[0-9]*' | sed 's/.*ns=//' |
+		awk '{ s += $1 } END { if (NR) print s }'
+}
 
 # $1: fork or walk; the command follows
 run() {
@@ -24,7 +27,7 @@ for r in $(seq "$rounds"); do
 		if [ $w = fork ]; then
 			cmd="fork_bench $forks"
 		else
-			cmd="fork_tree --seed-story --pages $pages --migrate"
+			cmd="fork_tree --seed-story --pages $pages --migrate --moves $moves"
 		fi
 		echo "@@ $w untraced $(run $w $cmd)"
 		echo "@@ $w floor $(run $w "$floor" $cmd)"

@@ -6,7 +6,7 @@
  * try_to_migrate_one and then remove_migration_pte over every VMA of the tree.
  *
  *   fork_tree [--seed-story | --random SEED] [--pages N] [--holes] [--hold S]
- *             [--migrate | --compact kcompactd|sync]
+ *             [--migrate [--moves N] | --compact kcompactd|sync]
  *
  * --holes: the mapping is twice as long and every other page is given back
  * before the forks, so that free memory is single pages between the tree's:
@@ -14,7 +14,9 @@
  * compaction moves is the tree's pages.
  *
  * Every process prints "fork_tree: node=I pid=P parent=Q depth=D"; the root
- * prints the mapping's address and, with --migrate, what move_pages did;
+ * prints the mapping's address and, with --migrate, what move_pages did
+ * (--moves N: N moves, to the other node and back, a line each: the walk
+ * benchmark's figure is their sum, more walks against the same noise);
  * with --compact, how many of the pages compaction moved (their PFNs, read
  * from /proc/self/pagemap, changed): "sync" writes compact_memory, which
  * compacts in this task; "kcompactd" raises compaction_proactiveness so that
@@ -117,7 +119,7 @@ static void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
-static void migrate(char *p, int pages, long psz)
+static void migrate(char *p, int pages, long psz, int moves)
 {
 	void **addr = xcalloc(pages, sizeof(*addr));
 	int *node = xcalloc(pages, sizeof(*node)), *status = xcalloc(pages, sizeof(*status));
@@ -132,19 +134,24 @@ static void migrate(char *p, int pages, long psz)
 		exit(1);
 	}
 	target = status[0] == 0 ? 1 : 0;
-	for (int i = 0; i < pages; i++)
-		node[i] = target;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (syscall(SYS_move_pages, 0, pages, addr, node, status, MPOL_MF_MOVE_ALL) < 0) {
-		perror("move_pages");
-		exit(1);
+	for (int m = 0; m < moves; m++, target = !target) {
+		for (int i = 0; i < pages; i++)
+			node[i] = target;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (syscall(SYS_move_pages, 0, pages, addr, node, status,
+			    MPOL_MF_MOVE_ALL) < 0) {
+			perror("move_pages");
+			exit(1);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		moved = 0;
+		for (int i = 0; i < pages; i++)
+			moved += status[i] == target;
+		/* ns: the move's wall time, for the walk benchmark */
+		fprintf(stderr, "fork_tree: moved=%d of %d to node %d ns=%lld\n", moved,
+			pages, target,
+			(t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	for (int i = 0; i < pages; i++)
-		moved += status[i] == target;
-	/* ns: the move's wall time, for the walk benchmark */
-	fprintf(stderr, "fork_tree: moved=%d of %d to node %d ns=%lld\n", moved, pages, target,
-		(t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
 	free(addr);
 	free(node);
 	free(status);
@@ -235,7 +242,7 @@ static void compact(char *p, int pages, long psz, const char *how)
 int main(int argc, char **argv)
 {
 	long psz = sysconf(_SC_PAGESIZE);
-	int pages = 4, hold = 0, do_migrate = 0, ready[2], go[2];
+	int pages = 4, hold = 0, do_migrate = 0, moves = 1, ready[2], go[2];
 	const char *compaction = NULL;
 	char *p, c;
 
@@ -252,12 +259,15 @@ int main(int argc, char **argv)
 			stride = 2;
 		else if (!strcmp(argv[i], "--migrate"))
 			do_migrate = 1;
+		else if (!strcmp(argv[i], "--moves") && i + 1 < argc)
+			moves = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--compact") && i + 1 < argc &&
 			 (!strcmp(argv[i + 1], "sync") || !strcmp(argv[i + 1], "kcompactd")))
 			compaction = argv[++i];
 		else {
 			fprintf(stderr, "usage: fork_tree [--seed-story | --random SEED] "
-				"[--pages N] [--holes] [--hold S] [--migrate | --compact kcompactd|sync]\n");
+				"[--pages N] [--holes] [--hold S] "
+				"[--migrate [--moves N] | --compact kcompactd|sync]\n");
 			return 2;
 		}
 	}
@@ -265,6 +275,8 @@ int main(int argc, char **argv)
 		seed_shape();
 	if (pages < 1 || pages > (stride > 1 ? 1 << 20 : 4096))
 		pages = 4;
+	if (moves < 1 || moves > 1000)
+		moves = 1;
 
 	p = mmap(NULL, (long)pages * stride * psz, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -313,7 +325,7 @@ int main(int argc, char **argv)
 		}
 	fprintf(stderr, "fork_tree: all %d hold the mapping\n", nr_nodes);
 	if (do_migrate)
-		migrate(p, pages, psz);
+		migrate(p, pages, psz, moves);
 	if (compaction)
 		compact(p, pages, psz, compaction);
 	sleep(hold);
