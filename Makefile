@@ -50,7 +50,7 @@ $(OUT)/workloads/%: tests/workloads/%.c | $(OUT)
 $(OUT)/unit/%: tests/unit/%.c tests/unit/stream.h tests/unit/unit.h $(COLLECTOR) $(HEADERS) | $(OUT)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -Itests/unit -fsanitize=address,undefined \
-		-fno-omit-frame-pointer $< $(COLLECTOR) -o $@
+		-fno-omit-frame-pointer $< $(COLLECTOR) user/proc.c -o $@
 
 $(OUT):
 	mkdir -p $@

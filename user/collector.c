@@ -178,6 +178,20 @@ bool collector_all_exited(const struct collector *c)
 	return c->nr_proc && !c->nr_live_proc;
 }
 
+size_t collector_live_pids(const struct collector *c, uint32_t *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->nr_proc; i++) {
+		if (c->proc[i].exited)
+			continue;
+		if (n < max)
+			out[n] = c->proc[i].pid;
+		n++;
+	}
+	return n;
+}
+
 /* Name mm m after pid, and list it with the pid's other mms so that the
  * pid's exit finds them all. */
 static void mm_name(struct collector *c, uint32_t m, uint32_t pid)

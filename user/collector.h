@@ -239,6 +239,10 @@ uint32_t collector_snapshot_done(struct collector *c);
 /* Every traced process has exited. */
 bool collector_all_exited(const struct collector *c);
 
+/* Up to max pids of traced processes whose exit has not been seen;
+ * returns how many there are. */
+size_t collector_live_pids(const struct collector *c, uint32_t *out, size_t max);
+
 /* End-of-trace checks (invariants 1, 4 and 6); the per-event ones
  * (2, 3, 4 at fork, 7) were made as events arrived. */
 void collector_finish(struct collector *c);

@@ -1,31 +1,46 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The processes descended from one, read from /proc. */
 #include <ctype.h>
+#include <stdbool.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "proc.h"
 
-static int read_ppid(int pid)
+/* The state letter and ppid of /proc/PID/stat; false if it is gone. */
+static bool read_stat(int pid, char *state, int *ppid)
 {
 	char path[64], buf[512], *p;
 	FILE *f;
-	int ppid = -1;
 	size_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	f = fopen(path, "r");
 	if (!f)
-		return -1;
+		return false;
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = 0;
 	/* comm may hold spaces and parentheses: the fields follow the last ')' */
 	p = strrchr(buf, ')');
-	if (p && sscanf(p + 1, " %*c %d", &ppid) != 1)
-		ppid = -1;
-	return ppid;
+	return p && sscanf(p + 1, " %c %d", state, ppid) == 2;
+}
+
+static int read_ppid(int pid)
+{
+	char state;
+	int ppid;
+
+	return read_stat(pid, &state, &ppid) ? ppid : -1;
+}
+
+bool proc_gone(int pid)
+{
+	char state;
+	int ppid;
+
+	return !read_stat(pid, &state, &ppid) || state == 'Z' || state == 'X';
 }
 
 int proc_descendants(int root, int *out, int max)

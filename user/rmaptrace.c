@@ -294,6 +294,21 @@ static void attach_existing(struct rmaptrace_ctx *ctx, struct ring_buffer *rb,
 	evbuf_free(&events);
 }
 
+/* Every traced process the collector thinks alive is gone per /proc;
+ * *n: how many it thinks alive. */
+static bool traced_all_gone(const struct collector *col, size_t *n)
+{
+	uint32_t pids[256];
+
+	*n = collector_live_pids(col, pids, 256);
+	if (!*n || *n > 256)
+		return false;
+	for (size_t i = 0; i < *n; i++)
+		if (!proc_gone(pids[i]))
+			return false;
+	return true;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -391,7 +406,9 @@ int main(int argc, char **argv)
 	uint64_t lost, lost_seen = 0;
 	pid_t child = 0;
 	char err[256];
-	double deadline, next_hist;
+	double deadline, next_hist, next_gone_check = 0;
+	int gone_looks = 0;
+	size_t unseen = 0;
 
 	argp_err_exit_status = 2;
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
@@ -519,6 +536,18 @@ int main(int argc, char **argv)
 		}
 		if (!child && !env.cmd && collector_all_exited(&col))
 			break;
+		/* -p: an exit event the kernel skipped or the buffer dropped
+		 * would keep us waiting for good. Ask /proc every second; two
+		 * looks in a row, so that exits still in the buffer arrive. */
+		if (!child && !env.cmd && now() >= next_gone_check) {
+			next_gone_check = now() + 1;
+			gone_looks = traced_all_gone(&col, &unseen) ? gone_looks + 1 : 0;
+			if (gone_looks == 2) {
+				fprintf(stderr, "rmaptrace: the traced processes are gone, "
+					"%zu of their exits not seen (events lost?)\n", unseen);
+				break;
+			}
+		}
 	}
 	/* What the kernel already wrote is the trace's: keep all of it. */
 	ring_buffer__consume(rb);

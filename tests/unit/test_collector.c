@@ -76,6 +76,18 @@ static void test_seed_story_tree(void)
 	EXPECT_EQ(col.av[p].kernel.num_children, 3);
 	EXPECT_EQ(col.av[c2].kernel.num_children, 1);
 
+	/* -p's backstop asks /proc about the pids not seen to exit. */
+	{
+		uint32_t live[8], sum = 0;
+		size_t n = collector_live_pids(&col, live, 8);
+
+		EXPECT_EQ(n, 4);
+		for (size_t i = 0; i < n && i < 8; i++)
+			sum += live[i];
+		EXPECT_EQ(sum, 100 + 101 + 102 + 103);
+		EXPECT_EQ(collector_live_pids(&col, live, 2), 4);
+	}
+
 	/* Who each serves: the child, not the parent that ran the fork. */
 	EXPECT_EQ(anon_vma_owner(&col, p)->pid, 100);
 	EXPECT_EQ(anon_vma_owner(&col, c1)->pid, 101);
@@ -98,6 +110,7 @@ static void test_seed_story_tree(void)
 		EXPECT_EQ(col.av[i].kernel_max.num_active_vmas, 1);
 	}
 	EXPECT(collector_all_exited(&col), "all four exited");
+	EXPECT_EQ(collector_live_pids(&col, NULL, 0), 0);
 }
 
 /* Invariant 1: a child whose root is not its parent's root. */

@@ -214,8 +214,9 @@ static void compact(char *p, int pages, long psz, const char *how)
 		 * say so, so a repeat shows in the output. */
 		int tries = 0;
 
-		while (!moved && tries++ < 3) {
+		while (!moved && tries < 3) {
 			write_sysctl("/proc/sys/vm/compact_memory", "1");
+			tries++;
 			moved = pages_moved(p, pages, psz, before);
 		}
 		if (tries > 1)

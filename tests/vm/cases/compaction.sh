@@ -16,7 +16,6 @@ for mode in sync kcompactd; do
 	expect "$mode: rmaptrace exit" "$(grep -o '^rc=[0-9]*' <<<"$out")" "rc=0"
 	moved=$(grep -oE "fork_tree: compact=$mode moved=[0-9]+" <<<"$out" | grep -oE '[0-9]+$')
 	pages=$(grep -oE 'fork_tree: addr=.* pages=[0-9]+' <<<"$out" | grep -oE '[0-9]+$')
-	[[ ${moved:-0} -gt 0 ]] || fail "$mode: compaction moved none of the tree's pages" "$out"
 	addr=$(tree_addr "$out") want=$(tree_pids "$out")
 	root_pid=$(grep -oE 'fork_tree: node=0 pid=[0-9]+' <<<"$out" | grep -oE '[0-9]+$')
 	p_av=$(grep -a '^{"type":"anon_vma"' <<<"$out" |
@@ -29,6 +28,11 @@ for mode in sync kcompactd; do
 		jq -c --argjson lo "$first" --argjson hi "$((first + 2 * pages))" --arg comm "$comm" \
 			'select(.pgoff >= $lo and .pgoff < $hi and (.comm | test($comm)))')
 	[[ -n $walks ]] || fail "$mode: $moved pages moved, no walk by ${comm//[\^\$]/} seen" "$out"
+	# Compaction may try the tree's pages and move none (sid, once in a CI
+	# run: 485 walks, three writes of compact_memory, nothing moved): the
+	# walks of its tries are walks all the same, and checked below.
+	((${moved:-0} > 0)) ||
+		echo "  $mode: the kernel moved none of the tree's pages; checking the walks of its tries"
 	bad=$(walks_off_tree "$want" "$addr" \
 		".anon_vma != $p_av or (.callback != \"$unmap_cb\" and .callback != \"remove_migration_pte\")" <<<"$walks")
 	expect "$mode: walks not on P's anon_vma or not visiting the tree" "$(head -n 3 <<<"$bad")" ""
