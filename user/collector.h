@@ -148,19 +148,22 @@ struct pending_visit {
  * another task's change to the same hierarchy, and the ring buffer's order
  * need not be the lock's. A difference is held as a suspect until the
  * stream has moved HORIZON past it, then explained by the other tasks'
- * calls that overlapped the reading, or reported.
+ * calls that overlapped the reading or came through the stream on the
+ * other side of it than in time, or reported.
  */
 #define RACE_HORIZON_NS	1000000000ull
 
 struct op_window {
 	uint32_t root, tid;	/* the hierarchy changed, by whom */
 	uint64_t t0, t1;	/* t1 UINT64_MAX while the call runs */
+	uint64_t seq;		/* applied at the seq-th event of the stream */
 };
 
 struct suspect {
 	uint32_t root, tid, diff;
 	int invariant;
 	uint64_t ts, read_ts;	/* the reading happened in [ts, read_ts] */
+	uint64_t seq;		/* compared at the seq-th event */
 	char msg[200];
 };
 

@@ -11,6 +11,12 @@
  * change at the other task's event. Each such overlapping call can move a
  * counter by one: a difference no larger than the number of overlapping
  * calls is explained; any other is a violation.
+ *
+ * Nor is the ring buffer's order the order in time: an event is stamped
+ * before it is reserved, and a vCPU can stall in between. A call that was
+ * over before the reading but whose event came after the reading's (the
+ * collector had not applied it yet), or that began after the reading but
+ * whose event came first (already applied), moves a counter by one too.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,7 +45,7 @@ void race_window(struct collector *c, uint32_t root, uint64_t t0, uint64_t t1)
 		return;
 	if (t1 == UINT64_MAX)
 		ptrmap_put(&c->open_win, tid_key(c->cur_tid), c->nr_win);
-	c->win[c->nr_win++] = (struct op_window){ root, c->cur_tid, t0, t1 };
+	c->win[c->nr_win++] = (struct op_window){ root, c->cur_tid, t0, t1, c->events };
 }
 
 /* tid's call that began at t0 returned at t1. */
@@ -67,7 +73,7 @@ void race_suspect(struct collector *c, int inv, uint32_t root, uint32_t diff,
 	s = &c->sus[c->nr_sus++];
 	*s = (struct suspect){ .root = root, .tid = c->cur_tid, .diff = diff,
 			       .invariant = inv, .ts = ts,
-			       .read_ts = read_ts > ts ? read_ts : ts };
+			       .read_ts = read_ts > ts ? read_ts : ts, .seq = c->events };
 	va_start(ap, fmt);
 	vsnprintf(s->msg, sizeof(s->msg), fmt, ap);
 	va_end(ap);
@@ -82,10 +88,11 @@ static int by_root_t0(const void *a, const void *b)
 	return x->t0 < y->t0 ? -1 : x->t0 > y->t0;
 }
 
-/* Calls of other tasks on s's hierarchy that overlap its reading. w[0..n)
- * is sorted by root, then start: look at s's root only, from the last
- * call begun before the reading ended back to those begun a horizon
- * before it began (no call of these lasts that long). */
+/* Calls of other tasks on s's hierarchy that the reading may disagree
+ * with the collector about: those that overlap it in time, and those on
+ * the other side of it in the stream than in time. w[0..n) is sorted by
+ * root, then start: look at s's root only, within a horizon either side
+ * of the reading (no call lasts, and no event is held back, that long). */
 static uint32_t overlapping(const struct op_window *w, size_t n, const struct suspect *s)
 {
 	size_t lo = 0, hi = n;
@@ -100,10 +107,19 @@ static uint32_t overlapping(const struct op_window *w, size_t n, const struct su
 		else
 			hi = mid;
 	}
+	/* begun by the end of the reading: not over before it began, or
+	 * over but applied after it */
 	for (size_t k = lo; k-- > 0 && w[k].root == s->root;) {
 		if (w[k].t0 + RACE_HORIZON_NS < s->ts)
 			break;
-		if (w[k].tid != s->tid && w[k].t1 >= s->ts)
+		if (w[k].tid != s->tid && (w[k].t1 >= s->ts || w[k].seq > s->seq))
+			found++;
+	}
+	/* begun after the reading, yet applied before it */
+	for (size_t k = lo; k < n && w[k].root == s->root; k++) {
+		if (w[k].t0 > s->read_ts + RACE_HORIZON_NS)
+			break;
+		if (w[k].tid != s->tid && w[k].seq < s->seq)
 			found++;
 	}
 	return found;

@@ -47,6 +47,11 @@ struct sim {
 	bool heap;
 	/* Also hand every event fed to this (a recorder, in test_record). */
 	void (*tap)(const void *data, size_t len);
+	/* Events held back while hold is set, fed by sim_release: a vCPU
+	 * that stalled between stamping its events and reserving them. */
+	bool hold;
+	void *held[16];
+	int nr_held;
 };
 
 struct proc {
@@ -89,15 +94,37 @@ static inline void sim_tamper(struct sim *s, struct event_hdr *h)
 	}
 }
 
-static inline void sim_emit(struct sim *s, struct event_hdr *h)
+static inline void sim_deliver(struct sim *s, struct event_hdr *h)
 {
-	sim_tamper(s, h);
-	if (s->mute)
+	if (s->hold) {
+		if (s->nr_held == (int)(sizeof(s->held) / sizeof(s->held[0])))
+			abort();	/* a story too big for a unit test */
+		s->held[s->nr_held] = malloc(h->size);
+		memcpy(s->held[s->nr_held++], h, h->size);
 		return;
+	}
 	if (s->tap)
 		s->tap(h, h->size);
 	if (s->c)
 		collector_feed(s->c, h, h->size);
+}
+
+/* The held events reach the stream now, in the order they were made. */
+static inline void sim_release(struct sim *s)
+{
+	s->hold = false;
+	for (int k = 0; k < s->nr_held; k++) {
+		sim_deliver(s, s->held[k]);
+		free(s->held[k]);
+	}
+	s->nr_held = 0;
+}
+
+static inline void sim_emit(struct sim *s, struct event_hdr *h)
+{
+	sim_tamper(s, h);
+	if (!s->mute)
+		sim_deliver(s, h);
 }
 
 static inline void snap(const struct kav *a, struct anon_vma_snap *out)
@@ -137,12 +164,8 @@ static inline void emit_vma(struct sim *s, uint32_t type, const struct proc *cur
 	sim_tamper(s, &e->hdr);
 	/* As long as its chain, after any tampering with the chain. */
 	e->hdr.size = vma_event_size(e->nr_chain);
-	if (!s->mute || type == EV_SNAPSHOT_VMA) {
-		if (s->tap)
-			s->tap(e, e->hdr.size);
-		if (s->c)
-			collector_feed(s->c, e, e->hdr.size);
-	}
+	if (!s->mute || type == EV_SNAPSHOT_VMA)
+		sim_deliver(s, &e->hdr);
 	free(e);
 }
 

@@ -250,6 +250,70 @@ static void test_race_not_after_return(void)
 }
 
 /*
+ * Races the stream's order hides. "late": C1's unlink is over before P's
+ * fork reads num_children, but C1's events reach the stream after P's
+ * fork event, so the collector still counts C1 there. "early": C1's
+ * unlink begins after P's fork has read, but its events come first, so the
+ * collector no longer counts C1. Either way the reading is one off the
+ * derived count, and C1's call, on the other side of the reading in the
+ * stream than in time, explains it. The same holds the other way round:
+ * C1's unlink reads P's counters too, and P's fork is on the other side
+ * of that reading. Two differences, both explained.
+ */
+static void race_out_of_order(bool late, void (*tamper)(struct sim *, struct event_hdr *))
+{
+	struct proc P = { 300, 0xffff888003000000ULL }, C1 = { 301, 0xffff888003100000ULL },
+		    C2 = { 302, 0xffff888003200000ULL };
+	struct kvma p, c1;
+
+	setup();
+	collector_add_process(&col, P.pid);
+	p = sim_vma(&sim, &P, 0x7f0000000000ULL, 8);
+	sim_prepare(&sim, &P, &p);
+	c1 = sim_fork_vma(&sim, &P, &C1, &p);
+	sim_task(&sim, EV_FORK, &P, &C1);
+	sim.tamper = tamper;
+	sim.tamper_type = EV_ANON_VMA_FORK;
+	sim.hold = true;
+	if (late) {
+		sim_unlink(&sim, &C1, &c1);	/* held back */
+		sim.hold = false;
+		sim_fork_vma(&sim, &P, &C2, &p);
+	} else {
+		sim_fork_vma(&sim, &P, &C2, &p);	/* held back */
+		sim.hold = false;
+		sim_unlink(&sim, &C1, &c1);
+	}
+	sim_release(&sim);
+	collector_finish(&col);
+}
+
+static void test_race_event_late(void)
+{
+	race_out_of_order(true, NULL);
+	dump_viol();
+	EXPECT_EQ(col.nr_viol, 0);
+	EXPECT_EQ(col.explained, 2);
+}
+
+static void test_race_event_early(void)
+{
+	race_out_of_order(false, NULL);
+	dump_viol();
+	EXPECT_EQ(col.nr_viol, 0);
+	EXPECT_EQ(col.explained, 2);
+}
+
+/* One call out of order moves a counter by one, not two. */
+static void test_race_out_of_order_too_large(void)
+{
+	race_out_of_order(true, tamper_num_children);
+	EXPECT_EQ(count_viol(INV_NUM_CHILDREN), 1);
+	race_out_of_order(false, tamper_unlink_pending);
+	EXPECT_EQ(count_viol(INV_NUM_CHILDREN), 1);
+}
+
+/*
  * Attaching to a tree that already exists: the snapshot's records alone
  * must rebuild the seed's diagram, be judged whole, and be checked from
  * then on like a traced tree.
@@ -887,6 +951,9 @@ int main(void)
 	RUN(test_race_explained_by_overlap);
 	RUN(test_race_difference_too_large);
 	RUN(test_race_not_after_return);
+	RUN(test_race_event_late);
+	RUN(test_race_event_early);
+	RUN(test_race_out_of_order_too_large);
 	RUN(test_inv4_vma_without_own_avc);
 	RUN(test_inv4_fork_misses_parent_avc);
 	RUN(test_inv6_leak);
