@@ -22,7 +22,8 @@ UNIT_TESTS  := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/tes
 
 # Debian packages the build and the tests need; installed when missing.
 DEB_PKGS    := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
-               qemu-system-x86 busybox-static cpio jq zstd xz-utils file stress-ng
+               qemu-system-x86 busybox-static cpio jq zstd xz-utils file stress-ng \
+               graphviz
 
 .PHONY: all deps test unit-test vm-test demo clean fuzz bench
 all: deps rmaptrace workloads

@@ -327,6 +327,9 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 }
 
 static struct collector col;
+/* --dot FILE, opened before tracing: a trace is not run to be lost at the
+ * end for a path that could never be written. */
+static FILE *dot_file;
 
 /* The end of every run, live or replayed: checks, reports, exit status. */
 static int finish_report(struct report_opts *ro)
@@ -338,8 +341,9 @@ static int finish_report(struct report_opts *ro)
 	if (env.hist && !env.json)
 		report_hist(&col, ro);
 	report_final(&col, ro);
-	if (env.dot) {
-		FILE *f = fopen(env.dot, "w");
+	e = env.check && col.nr_viol ? 1 : 0;
+	if (dot_file) {
+		FILE *f = dot_file;
 		uint32_t root = NONE;
 
 		if (env.dot_root && env.dot_root <= col.nr_av)
@@ -347,15 +351,13 @@ static int finish_report(struct report_opts *ro)
 		else if (env.dot_root)
 			fprintf(stderr, "rmaptrace: --dot-root %u: no anon_vma has that id; drawing them all\n",
 				env.dot_root);
-		if (f) {
-			report_dot(&col, f, root, env.raw_addrs);
-			if (fclose(f))
-				f = NULL;
-		}
-		if (!f)
+		report_dot(&col, f, root, env.raw_addrs);
+		/* a full disk shows at the flush */
+		if (ferror(f) | fclose(f)) {
 			fprintf(stderr, "rmaptrace: cannot write %s: %s\n", env.dot, strerror(errno));
+			e = e ? e : 2;
+		}
 	}
-	e = env.check && col.nr_viol ? 1 : 0;
 	collector_free(&col);
 	return e;
 }
@@ -416,6 +418,8 @@ int main(int argc, char **argv)
 	ro.json = env.json;
 	ro.check = env.check;
 	ro.raw_addrs = env.raw_addrs;
+	if (env.dot && !(dot_file = fopen(env.dot, "w")))
+		die("cannot write %s: %s", env.dot, strerror(errno));
 	if (env.replay)
 		return replay_main(&ro);
 	libbpf_set_print(libbpf_print);

@@ -3,7 +3,8 @@
 # (the unit tests check report_dot's drawing; this checks the option):
 # one node per anon_vma the JSON report lists, --dot-root ID only the
 # anon_vmas of ID's hierarchy, Graphviz accepts the file when installed,
-# and an unwritable FILE or an unknown ID is said in one line.
+# and an unwritable FILE (exit 2, before any report) or an unknown ID is
+# said in one line.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$here/../../build/rmaptrace
@@ -32,8 +33,19 @@ for rec in "$here"/../fixtures/*/seed_story.rec; do
 		dot -Tsvg "$tmp/all.dot" -o "$tmp/all.svg" 2>"$tmp/dot.err" || errs+=("Graphviz refuses the file: $(cat "$tmp/dot.err")")
 	fi
 	msg=$("$bin" -r "$rec" --quiet --dot "$tmp/no/such/dir.dot" 2>&1 >/dev/null)
+	rc=$?
 	[[ $(grep -c . <<<"$msg") == 1 && $msg == "rmaptrace: cannot write $tmp/no/such/dir.dot: No such file or directory" ]] ||
 		errs+=("unwritable FILE: '$msg'")
+	# said before the replay (or the trace) runs, not after: no report
+	out=$("$bin" -r "$rec" --dot "$tmp/no/such/dir.dot" 2>/dev/null)
+	[[ $rc == 2 && -z $out ]] || errs+=("unwritable FILE: exit $rc, ${#out} bytes of report (want 2, none)")
+	# a file that opens but cannot take the drawing
+	if [[ -w /dev/full ]]; then
+		msg=$("$bin" -r "$rec" --quiet --dot /dev/full 2>&1 >/dev/null)
+		rc=$?
+		[[ $rc == 2 && $msg == "rmaptrace: cannot write /dev/full: No space left on device" ]] ||
+			errs+=("--dot /dev/full: exit $rc, '$msg'")
+	fi
 	msg=$("$bin" -r "$rec" --quiet --dot "$tmp/x.dot" --dot-root 999 2>&1 >/dev/null)
 	[[ $msg == "rmaptrace: --dot-root 999: no anon_vma has that id; drawing them all" ]] ||
 		errs+=("unknown --dot-root: '$msg'")

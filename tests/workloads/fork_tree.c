@@ -198,6 +198,38 @@ static void write_sysctl(const char *path, const char *val)
 	close(fd);
 }
 
+/* Compaction's own counters in /proc/vmstat (compact_*, pgmigrate_*). */
+#define NR_VMSTAT 16
+struct vmstat { char name[NR_VMSTAT][40]; unsigned long long val[NR_VMSTAT]; int n; };
+
+static void read_vmstat(struct vmstat *v)
+{
+	FILE *f = fopen("/proc/vmstat", "r");
+	char name[40];
+	unsigned long long val;
+
+	v->n = 0;
+	while (f && v->n < NR_VMSTAT && fscanf(f, "%39s %llu", name, &val) == 2)
+		if (!strncmp(name, "compact_", 8) || !strncmp(name, "pgmigrate_", 10)) {
+			strcpy(v->name[v->n], name);
+			v->val[v->n++] = val;
+		}
+	if (f)
+		fclose(f);
+}
+
+/* When a write of compact_memory moved none of our pages, say what
+ * compaction did instead: scanned nothing, isolated nothing, or failed to
+ * migrate what it isolated. */
+static void print_vmstat_delta(const struct vmstat *a, const struct vmstat *b)
+{
+	fprintf(stderr, "fork_tree: vmstat");
+	for (int i = 0; i < a->n && i < b->n; i++)
+		if (b->val[i] != a->val[i])
+			fprintf(stderr, " %s+%llu", a->name[i], b->val[i] - a->val[i]);
+	fprintf(stderr, "\n");
+}
+
 static void compact(char *p, int pages, long psz, const char *how)
 {
 	uint64_t *before = xcalloc(pages, sizeof(*before));
@@ -215,9 +247,15 @@ static void compact(char *p, int pages, long psz, const char *how)
 		int tries = 0;
 
 		while (!moved && tries < 3) {
+			struct vmstat v0, v1;
+
+			read_vmstat(&v0);
 			write_sysctl("/proc/sys/vm/compact_memory", "1");
 			tries++;
 			moved = pages_moved(p, pages, psz, before);
+			read_vmstat(&v1);
+			if (!moved)
+				print_vmstat_delta(&v0, &v1);
 		}
 		if (tries > 1)
 			fprintf(stderr, "fork_tree: compact_memory written %d times\n", tries);
