@@ -634,12 +634,16 @@ static void on_fork_vma(struct collector *c, const struct vma_event *e)
 	} else if (!chain_has(c->vma[vi].chain, c->vma[vi].nr_chain, ai)) {
 		/* anon_vma_clone handed the child an existing anon_vma. The
 		 * kernel may only do that to one no VMA uses and with at most
-		 * one child (mm/rmap.c); judge by the state before the fork. */
+		 * one child (mm/rmap.c); judge by the state before the fork.
+		 * The kernel judged somewhere within the call, against counters
+		 * other tasks may have been changing: a suspect, by how far
+		 * over the limits the derived counters are. */
 		struct av_counters d = anon_vma_derived(c, ai);
+		uint32_t over = d.num_active_vmas + (d.num_children >= 2 ? d.num_children - 1 : 0);
 
 		c->av[ai].reused++;
-		if (av_checkable(c, ai) && (d.num_active_vmas != 0 || d.num_children >= 2))
-			collector_violation(c, INV_REUSE, e->hdr.ts,
+		if (av_checkable(c, ai) && over)
+			race_suspect(c, INV_REUSE, root_of(c, ai), over, e->entry_ts, e->hdr.ts,
 				"anon_vma %u reused on fork with num_active_vmas %u, num_children %u (allowed: 0 and < 2)",
 				av_id(ai), d.num_active_vmas, d.num_children);
 	}
