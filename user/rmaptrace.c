@@ -298,15 +298,18 @@ static void attach_existing(struct rmaptrace_ctx *ctx, struct ring_buffer *rb,
  * *n: how many it thinks alive. */
 static bool traced_all_gone(const struct collector *col, size_t *n)
 {
-	uint32_t pids[256];
+	uint32_t *pids;
+	bool gone = true;
 
-	*n = collector_live_pids(col, pids, 256);
-	if (!*n || *n > 256)
+	*n = collector_live_pids(col, NULL, 0);
+	if (!*n || !(pids = malloc(*n * sizeof(*pids))))
 		return false;
-	for (size_t i = 0; i < *n; i++)
-		if (!proc_gone(pids[i]))
-			return false;
-	return true;
+	collector_live_pids(col, pids, *n);
+	/* the first one still running ends the look */
+	for (size_t i = 0; i < *n && gone; i++)
+		gone = proc_gone(pids[i]);
+	free(pids);
+	return gone;
 }
 
 static double now(void)
