@@ -16,17 +16,22 @@ struct walk {
 	__u32 stopped_early;
 	__u32 nested;		/* walks begun inside this one, not yet ended */
 	__u32 pad;
+	struct visits_event batch;	/* visits not sent yet */
 };
 
 /* tid -> traced walk in progress. A callback can start a walk of its own
  * (a migration that splits a large folio, say): such a walk is counted in
- * nested, and neither its visits nor its end belong to the outer walk. */
+ * nested, and neither its visits nor its end belong to the outer walk.
+ * An entry is 1.1 KiB: room for the walks of 1024 tasks at once. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, 1024);
 	__type(key, __u32);
 	__type(value, struct walk);
 } walks SEC(".maps");
+
+/* A new walk's state, too big for the stack: never written. */
+static struct walk walk_zero;
 
 /* rmap_walk_anon takes a folio (5.16+) or a page (before). The two share
  * mapping and index, but newer kernels dropped page->index: read through
@@ -70,19 +75,39 @@ static __always_inline __u64 folio_anon_vma(void *folio)
 /* Returns 1 when the walk is on a traced hierarchy. */
 static __always_inline int walk_begin(void *folio, const struct cur *c)
 {
-	struct walk w = { .anon_vma = folio_anon_vma(folio) };
+	__u64 anon_vma = folio_anon_vma(folio);
 	__u32 tid = (__u32)c->id;
-	struct walk *outer = bpf_map_lookup_elem(&walks, &tid);
+	struct walk *w = bpf_map_lookup_elem(&walks, &tid);
 
-	if (outer) {
-		outer->nested++;
+	if (w) {
+		w->nested++;
 		return 0;
 	}
-	if (!anon_vma_traced(w.anon_vma))
+	if (!anon_vma_traced(anon_vma))
 		return 0;
-	w.ts = bpf_ktime_get_ns();
-	bpf_map_update_elem(&walks, &tid, &w, BPF_ANY);
+	if (bpf_map_update_elem(&walks, &tid, &walk_zero, BPF_ANY))
+		return 0;
+	w = bpf_map_lookup_elem(&walks, &tid);
+	if (!w)
+		return 0;
+	w->anon_vma = anon_vma;
+	w->ts = bpf_ktime_get_ns();
 	return 1;
+}
+
+/* Send the visits gathered in w's batch. */
+static __always_inline void walk_flush(struct walk *w, const struct cur *c)
+{
+	__u32 n = w->batch.nr;
+
+	if (!n)
+		return;
+	if (n > VISITS_MAX)
+		n = VISITS_MAX;
+	fill_hdr_cur(&w->batch.hdr, EV_RMAP_VISITS, visits_event_size(n), c);
+	if (bpf_ringbuf_output(&events, &w->batch, visits_event_size(n), rb_flags()))
+		count_lost();
+	w->batch.nr = 0;
 }
 
 static __always_inline int walk_end(void *folio, struct rmap_walk_control *rwc,
@@ -98,6 +123,7 @@ static __always_inline int walk_end(void *folio, struct rmap_walk_control *rwc,
 		w->nested--;
 		return 0;
 	}
+	walk_flush(w, c);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (e) {
 		__builtin_memset(e, 0, sizeof(*e));
@@ -126,8 +152,9 @@ static __always_inline int walk_visit(__u32 cb, struct vm_area_struct *vma,
 	struct cur c = cur_get();
 	__u32 tid = (__u32)c.id;
 	struct walk *w = bpf_map_lookup_elem(&walks, &tid);
-	struct visit_event *e;
+	struct rmap_visit *rv;
 	struct vma_win v = {};
+	__u32 n;
 
 	if (!w || w->nested)
 		return 0;
@@ -138,19 +165,18 @@ static __always_inline int walk_visit(__u32 cb, struct vm_area_struct *vma,
 	} else if (!ret) {
 		return 0;	/* invalid_vma said the VMA is fine: no news */
 	}
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_lost();
+	if (w->batch.nr >= VISITS_MAX)
+		walk_flush(w, &c);
+	n = w->batch.nr;
+	if (n >= VISITS_MAX)
 		return 0;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	fill_hdr_cur(&e->hdr, EV_RMAP_VISIT, sizeof(*e), &c);
 	read_vma_any(btf, vma, &v);
-	e->vma = v.vi;
-	e->address = address;
-	e->callback = cb;
-	e->ret = ret;
-	bpf_ringbuf_submit(e, rb_flags());
+	rv = &w->batch.v[n];
+	rv->vma = v.vi;
+	rv->address = address;
+	rv->callback = cb;
+	rv->ret = ret;
+	w->batch.nr = n + 1;
 	return 0;
 }
 

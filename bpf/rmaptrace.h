@@ -25,6 +25,7 @@ enum rmap_event_type {
 	EV_RMAP_VISIT,			/* fexit of an rmap_one or invalid_vma callback */
 	EV_UNLINK_DONE,			/* fexit unlink_anon_vmas(vma) */
 	EV_SNAPSHOT_VMA,		/* iter/task_vma at attach: a VMA as it is */
+	EV_RMAP_VISITS,			/* the visits of a walk, gathered (struct visits_event) */
 	EV_TYPE_MAX,
 };
 
@@ -138,7 +139,8 @@ struct walk_event {
 	__u32 flags;		/* WALK_* */
 };
 
-/* EV_RMAP_VISIT: one callback on one VMA during a traced walk. */
+/* EV_RMAP_VISIT: one callback on one VMA during a traced walk. Recordings
+ * before EV_RMAP_VISITS have these; rmaptrace now sends visits_event. */
 struct visit_event {
 	struct event_hdr hdr;
 	struct vma_info vma;
@@ -146,6 +148,28 @@ struct visit_event {
 	__u32 callback;		/* enum rmap_callback */
 	__u32 ret;		/* the callback's return value */
 };
+
+/* EV_RMAP_VISITS: up to VISITS_MAX callbacks of one traced walk, gathered
+ * in the walk's state and sent together before its EV_RMAP_WALK (or as
+ * soon as VISITS_MAX have gathered): a ring buffer event per VMA visited
+ * was most of a walk's cost. hdr.size covers v[0..nr) only. */
+#define VISITS_MAX	16
+struct rmap_visit {
+	struct vma_info vma;
+	__u64 address;		/* user address of the folio in vma */
+	__u32 callback;		/* enum rmap_callback */
+	__u32 ret;		/* the callback's return value */
+};
+
+struct visits_event {
+	struct event_hdr hdr;
+	__u32 nr;
+	__u32 pad;
+	struct rmap_visit v[VISITS_MAX];
+};
+
+#define visits_event_size(nr) \
+	(offsetof(struct visits_event, v) + (__u64)(nr) * sizeof(struct rmap_visit))
 
 /* EV_UNLINK_DONE: the unlink this task began at entry_ts is complete. */
 struct unlink_done_event {

@@ -173,6 +173,17 @@ static void disable(struct bpf_program *const progs[2])
 			bpf_program__set_autoload(progs[i], false);
 }
 
+/* Callbacks by the name they had before the folio conversion (5.18):
+ * the same job, reported under the newer name. */
+static const char *const cb_older[CB_MAX] = {
+	[CB_FOLIO_REFERENCED_ONE] = "page_referenced_one",
+	[CB_INVALID_FOLIO_REFERENCED_VMA] = "invalid_page_referenced_vma",
+};
+static const char *const cb_older_note[CB_MAX] = {
+	[CB_FOLIO_REFERENCED_ONE] = "(shown as folio_referenced_one)",
+	[CB_INVALID_FOLIO_REFERENCED_VMA] = "(shown as invalid_folio_referenced_vma)",
+};
+
 static int plan_hooks(struct rmaptrace_bpf *skel, const struct btf *btf,
 		      const struct attach_opts *o, struct hook *hooks, int *nr,
 		      char *err, size_t len)
@@ -248,10 +259,15 @@ static int plan_hooks(struct rmaptrace_bpf *skel, const struct btf *btf,
 	};
 	for (int cb = 1; cb < CB_MAX; cb++) {
 		const char *fn = rmap_callback_name(cb);
+		bool older = !in_btf(btf, fn) && cb_older[cb] && in_btf(btf, cb_older[cb]);
 
+		if (older)
+			fn = cb_older[cb];
 		if (in_btf(btf, fn))
 			bpf_program__set_attach_target(fcb[cb], 0, fn);
 		HOOK(fn, "fexit", fcb[cb], NULL, kcb[cb], NULL, false);
+		if (older)
+			hooks[n - 1].note = cb_older_note[cb];
 	}
 	HOOK("sched_process_fork", "tp_btf", p->sched_process_fork, NULL,
 	     p->kprobe_wake_up_new_task, NULL, true);

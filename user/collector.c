@@ -895,6 +895,22 @@ static void on_visit(struct collector *c, const struct visit_event *e)
 	};
 }
 
+/* A batch is its visits one after the other, under the walker's header. */
+static void on_visits(struct collector *c, const struct visits_event *e)
+{
+	struct visit_event one = { .hdr = e->hdr };
+
+	one.hdr.type = EV_RMAP_VISIT;
+	one.hdr.size = sizeof(one);
+	for (uint32_t k = 0; k < e->nr; k++) {
+		one.vma = e->v[k].vma;
+		one.address = e->v[k].address;
+		one.callback = e->v[k].callback;
+		one.ret = e->v[k].ret;
+		on_visit(c, &one);
+	}
+}
+
 static bool walk_add(struct walk_vma **arr, uint32_t *nr, uint32_t *cap,
 		     const struct walk_vma *v)
 {
@@ -1034,6 +1050,7 @@ static const size_t event_size[EV_TYPE_MAX] = {
 	[EV_RMAP_VISIT] = sizeof(struct visit_event),
 	[EV_UNLINK_DONE] = sizeof(struct unlink_done_event),
 	[EV_SNAPSHOT_VMA] = vma_event_size(0),
+	[EV_RMAP_VISITS] = visits_event_size(1),
 };
 
 int collector_feed(struct collector *c, const void *data, size_t len)
@@ -1054,6 +1071,14 @@ int collector_feed(struct collector *c, const void *data, size_t len)
 		/* Reserved in a size class: at least as long as its chain. */
 		if (e->nr_chain > MAX_CHAIN || h->size < vma_event_size(e->nr_chain) ||
 		    h->size > sizeof(struct vma_event) || len < h->size) {
+			c->malformed++;
+			return -1;
+		}
+	} else if (h->type == EV_RMAP_VISITS) {
+		const struct visits_event *e = data;
+
+		if (e->nr < 1 || e->nr > VISITS_MAX || h->size != visits_event_size(e->nr) ||
+		    len < h->size) {
 			c->malformed++;
 			return -1;
 		}
@@ -1087,6 +1112,9 @@ int collector_feed(struct collector *c, const void *data, size_t len)
 		break;
 	case EV_RMAP_VISIT:
 		on_visit(c, data);
+		break;
+	case EV_RMAP_VISITS:
+		on_visits(c, data);
 		break;
 	case EV_FORK:
 		on_fork(c, data);

@@ -20,6 +20,7 @@ static const char *const event_name[EV_TYPE_MAX] = {
 	[EV_FORK] = "fork",
 	[EV_EXIT] = "exit",
 	[EV_RMAP_VISIT] = "rmap_one",
+	[EV_RMAP_VISITS] = "rmap_one",
 	[EV_UNLINK_DONE] = "unlink_done",
 	[EV_SNAPSHOT_VMA] = "snapshot",
 };
@@ -152,6 +153,7 @@ void report_event(struct collector *c, const struct event_hdr *h, void *ctx)
 		report_walk(c, h, o, t);
 		return;
 	case EV_RMAP_VISIT:
+	case EV_RMAP_VISITS:
 		return;	/* shown with its walk */
 	case EV_FORK:
 	case EV_EXIT:

@@ -41,6 +41,9 @@ struct sim {
 	int tamper_type;
 	bool mute;	/* the kernel runs, rmaptrace is not attached yet */
 	uint32_t walk_flags;	/* WALK_* added to every walk event */
+	/* Visits as one EV_RMAP_VISIT each, as recordings made before
+	 * EV_RMAP_VISITS have them; else gathered VISITS_MAX to an event. */
+	bool visit_events;
 	/* Generators: anon_vmas come from the heap and go back when freed
 	 * (so a story may free a parent only after its children); the
 	 * collector may be NULL, events then go to tap alone. */
@@ -324,37 +327,61 @@ static inline void sim_task(struct sim *s, uint32_t type, const struct proc *cur
 /* One rmap walk of anon_vma a at pgoff by cur: callback cb ran on each of
  * vmas[] (returning true but for a false at index stop_at, -1 for none);
  * skipped[] were refused by rwc->invalid_vma. */
+/* One visit of a walk by cur: an event of its own, or into batch b, sent
+ * when full (and by sim_visits_flush at the walk's end). */
+static inline void sim_visits_flush(struct sim *s, const struct proc *cur,
+				    struct visits_event *b)
+{
+	if (!b->nr)
+		return;
+	sim_hdr(s, &b->hdr, EV_RMAP_VISITS, visits_event_size(b->nr), cur);
+	sim_emit(s, &b->hdr);
+	b->nr = 0;
+}
+
+static inline void sim_visit(struct sim *s, const struct proc *cur, struct visits_event *b,
+			     const struct kvma *vma, uint64_t address, uint32_t cb, uint32_t ret)
+{
+	struct rmap_visit rv = {
+		.vma = { vma->ptr, vma->mm, vma->start, vma->end, vma->pgoff, 0 },
+		.address = address, .callback = cb, .ret = ret,
+	};
+
+	if (s->visit_events) {
+		struct visit_event v = {};
+
+		sim_hdr(s, &v.hdr, EV_RMAP_VISIT, sizeof(v), cur);
+		v.vma = rv.vma;
+		v.address = rv.address;
+		v.callback = rv.callback;
+		v.ret = rv.ret;
+		sim_emit(s, &v.hdr);
+		return;
+	}
+	if (b->nr == VISITS_MAX)
+		sim_visits_flush(s, cur, b);
+	b->v[b->nr++] = rv;
+}
+
 static inline void sim_walk(struct sim *s, const struct proc *cur, const struct kav *a,
 			    uint64_t pgoff, uint32_t cb, const struct kvma *const *vmas,
 			    int n, int stop_at, const struct kvma *const *skipped, int nskip)
 {
 	struct walk_event w = {};
-	struct visit_event v;
+	struct visits_event b = {};
 
-	for (int k = 0; k < nskip; k++) {
-		memset(&v, 0, sizeof(v));
-		sim_hdr(s, &v.hdr, EV_RMAP_VISIT, sizeof(v), cur);
-		v.vma = (struct vma_info){ skipped[k]->ptr, skipped[k]->mm, skipped[k]->start,
-					   skipped[k]->end, skipped[k]->pgoff, 0 };
-		v.callback = CB_INVALID_MIGRATION_VMA;
-		v.ret = 1;
-		sim_emit(s, &v.hdr);
-	}
+	for (int k = 0; k < nskip; k++)
+		sim_visit(s, cur, &b, skipped[k], 0, CB_INVALID_MIGRATION_VMA, 1);
 	for (int k = 0; k < n; k++) {
-		memset(&v, 0, sizeof(v));
-		sim_hdr(s, &v.hdr, EV_RMAP_VISIT, sizeof(v), cur);
-		v.vma = (struct vma_info){ vmas[k]->ptr, vmas[k]->mm, vmas[k]->start,
-					   vmas[k]->end, vmas[k]->pgoff, 0 };
-		v.address = vmas[k]->start + ((pgoff - vmas[k]->pgoff) << 12);
-		v.callback = cb;
-		v.ret = k != stop_at;
-		sim_emit(s, &v.hdr);
+		sim_visit(s, cur, &b, vmas[k], vmas[k]->start + ((pgoff - vmas[k]->pgoff) << 12),
+			  cb, k != stop_at);
 		w.nr_visits++;
 		if (k == stop_at) {
 			w.flags = WALK_STOPPED;
 			break;
 		}
 	}
+	sim_visits_flush(s, cur, &b);
 	sim_hdr(s, &w.hdr, EV_RMAP_WALK, sizeof(w), cur);
 	w.flags |= s->walk_flags;
 	w.anon_vma = a->ptr;

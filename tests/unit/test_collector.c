@@ -858,6 +858,71 @@ static void test_walk_visits_all(void)
 	dump_viol();
 }
 
+/* A walk of many VMAs: its visits come in several EV_RMAP_VISITS (16 to
+ * an event), or one event each as in older recordings; the walk is the
+ * same either way. P forks 39 children, all holding the page. */
+static void walk_of_many(bool visit_events)
+{
+	static struct proc kids[39];
+	static struct kvma kv[40];
+	const struct kvma *all[40];
+	struct proc P = { 400, 0xffff888004000000ULL };
+
+	setup();
+	sim.visit_events = visit_events;
+	collector_add_process(&col, P.pid);
+	kv[0] = sim_vma(&sim, &P, 0x7f0000000000ULL, 4);
+	sim_prepare(&sim, &P, &kv[0]);
+	for (int k = 0; k < 39; k++) {
+		kids[k] = (struct proc){ 401 + k, 0xffff888004100000ULL + k * 0x100000ULL };
+		kv[k + 1] = sim_fork_vma(&sim, &P, &kids[k], &kv[0]);
+		sim_task(&sim, EV_FORK, &P, &kids[k]);
+	}
+	for (int k = 0; k < 40; k++)
+		all[k] = &kv[k];
+	sim_walk(&sim, &P, kv[0].anon_vma, kv[0].pgoff, CB_TRY_TO_MIGRATE_ONE, all, 40, -1, NULL, 0);
+	EXPECT_EQ(col.walks, 1);
+	EXPECT_EQ(col.walk.nr_visited, 40);
+	EXPECT_EQ(col.walk.nr_predicted, 40);
+	EXPECT_EQ(col.walk.nr_missed, 0);
+	EXPECT_EQ(col.walk.visited[39].pid, 439);
+	EXPECT_EQ(col.malformed, 0);
+	EXPECT_EQ(col.nr_viol, 0);
+	dump_viol();
+}
+
+static void test_walk_visits_batched(void)
+{
+	walk_of_many(false);
+}
+
+static void test_walk_visits_one_by_one(void)
+{
+	walk_of_many(true);
+}
+
+/* A batch that says it holds more visits than it does, or none. */
+static void test_visits_event_malformed(void)
+{
+	struct visits_event b = {};
+
+	setup();
+	b.hdr = (struct event_hdr){ .ts = 1, .type = EV_RMAP_VISITS, .pid = 1, .tid = 1 };
+	b.nr = 3;
+	b.hdr.size = visits_event_size(2);
+	EXPECT_EQ(collector_feed(&col, &b, sizeof(b)), -1);
+	b.nr = VISITS_MAX + 1;
+	b.hdr.size = sizeof(b);
+	EXPECT_EQ(collector_feed(&col, &b, sizeof(b)), -1);
+	b.nr = 0;
+	b.hdr.size = visits_event_size(0);
+	EXPECT_EQ(collector_feed(&col, &b, sizeof(b)), -1);
+	b.nr = 2;
+	b.hdr.size = visits_event_size(2);
+	EXPECT_EQ(collector_feed(&col, &b, visits_event_size(2) - 1), -1);
+	EXPECT_EQ(col.malformed, 4);
+}
+
 /* A visit to a VMA of another hierarchy: no AVC links it to the walk. */
 static void test_walk_visits_unchained_vma(void)
 {
@@ -992,6 +1057,9 @@ int main(void)
 	RUN(test_dot_seed_story);
 	RUN(test_dot_one_root);
 	RUN(test_walk_visits_all);
+	RUN(test_walk_visits_batched);
+	RUN(test_walk_visits_one_by_one);
+	RUN(test_visits_event_malformed);
 	RUN(test_walk_visits_unchained_vma);
 	RUN(test_walk_visit_outside_range);
 	RUN(test_walk_stopped_early);
