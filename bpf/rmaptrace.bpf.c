@@ -70,9 +70,17 @@ static __always_inline void fill_hdr_cur(struct event_hdr *h, __u32 type,
 	__u64 mm = c->mm;
 
 	if (!mm) {
-		struct task_struct *task = (void *)bpf_get_current_task();
+		/* 5.11+: current as a BTF pointer, its mm a plain load
+		 * instead of a probe read (one helper call less per event).
+		 * libbpf makes the test a constant; the verifier then never
+		 * sees the helper on 5.10. */
+		if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+			mm = (__u64)bpf_get_current_task_btf()->mm;
+		} else {
+			struct task_struct *task = (void *)bpf_get_current_task();
 
-		mm = (__u64)BPF_CORE_READ(task, mm);
+			mm = (__u64)BPF_CORE_READ(task, mm);
+		}
 	}
 	h->ts = c->ts ?: bpf_ktime_get_ns();
 	h->type = type;
