@@ -19,9 +19,10 @@ for fn in rmap_walk rmap_walk_locked; do
 		errors+=("-v does not say $fn stands in for rmap_walk_anon")
 done
 grep -qE '^rmaptrace: hook rmap_walk_anon ' <<<"$out" && errors+=("rmap_walk_anon hooked too")
-# Reclaim's callback under its pre-5.18 name on bullseye, hooked all the same.
+# Reclaim's callback under its pre-5.18 name on bullseye, hooked all the
+# same (sid's kernel takes kprobes for everything).
 case $(basename "$kernel") in bullseye) ref=page_referenced_one ;; *) ref=folio_referenced_one ;; esac
-grep -qE "^rmaptrace: hook $ref +fexit" <<<"$out" ||
+grep -qE "^rmaptrace: hook $ref +(fexit|kprobe)( \\(shown as folio_referenced_one\\))?$" <<<"$out" ||
 	errors+=("-v: reclaim's callback $ref not hooked: $(grep -E 'hook [a-z_]*referenced_one' <<<"$out")")
 
 addr=$(tree_addr "$out") want=$(tree_pids "$out")
