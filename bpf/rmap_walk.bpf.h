@@ -95,8 +95,9 @@ static __always_inline int walk_begin(void *folio, const struct cur *c)
 	return 1;
 }
 
-/* Send the visits gathered in w's batch. */
-static __always_inline void walk_flush(struct walk *w, const struct cur *c)
+/* Send the visits gathered in w's batch under header h (its type and
+ * size are set here). */
+static __always_inline void walk_flush(struct walk *w, const struct event_hdr *h)
 {
 	__u32 n = w->batch.nr;
 
@@ -104,7 +105,9 @@ static __always_inline void walk_flush(struct walk *w, const struct cur *c)
 		return;
 	if (n > VISITS_MAX)
 		n = VISITS_MAX;
-	fill_hdr_cur(&w->batch.hdr, EV_RMAP_VISITS, visits_event_size(n), c);
+	w->batch.hdr = *h;
+	w->batch.hdr.type = EV_RMAP_VISITS;
+	w->batch.hdr.size = visits_event_size(n);
 	if (bpf_ringbuf_output(&events, &w->batch, visits_event_size(n), rb_flags()))
 		count_lost();
 	w->batch.nr = 0;
@@ -116,6 +119,7 @@ static __always_inline int walk_end(void *folio, struct rmap_walk_control *rwc,
 	__u32 tid = (__u32)c->id;
 	struct walk *w = bpf_map_lookup_elem(&walks, &tid);
 	struct walk_event *e;
+	struct event_hdr h;
 
 	if (!w)
 		return 0;
@@ -123,16 +127,21 @@ static __always_inline int walk_end(void *folio, struct rmap_walk_control *rwc,
 		w->nested--;
 		return 0;
 	}
-	walk_flush(w, c);
+	/* One header for the last visits and the end: the visits must be
+	 * reserved first, to come first in the ring buffer. */
+	fill_hdr_cur(&h, EV_RMAP_WALK, sizeof(*e), c);
+	walk_flush(w, &h);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (e) {
 		__builtin_memset(e, 0, sizeof(*e));
-		fill_hdr_cur(&e->hdr, EV_RMAP_WALK, sizeof(*e), c);
+		e->hdr = h;
+		e->hdr.type = EV_RMAP_WALK;
+		e->hdr.size = sizeof(*e);
 		e->anon_vma = w->anon_vma;
 		e->pgoff = folio_index(folio);
 		e->nr_pages = folio_nr_pages(folio);
 		e->rmap_one = (__u64)BPF_CORE_READ(rwc, rmap_one);
-		e->duration_ns = bpf_ktime_get_ns() - w->ts;
+		e->duration_ns = h.ts - w->ts;
 		e->nr_visits = w->nr_visits;
 		e->flags = w->stopped_early ? WALK_STOPPED : 0;
 		if (BPF_CORE_READ(rwc, done))
@@ -165,8 +174,12 @@ static __always_inline int walk_visit(__u32 cb, struct vm_area_struct *vma,
 	} else if (!ret) {
 		return 0;	/* invalid_vma said the VMA is fine: no news */
 	}
-	if (w->batch.nr >= VISITS_MAX)
-		walk_flush(w, &c);
+	if (w->batch.nr >= VISITS_MAX) {
+		struct event_hdr h;
+
+		fill_hdr_cur(&h, EV_RMAP_VISITS, 0, &c);
+		walk_flush(w, &h);
+	}
 	n = w->batch.nr;
 	if (n >= VISITS_MAX)
 		return 0;
