@@ -184,6 +184,18 @@ static void test_inv2_num_children(void)
 	EXPECT_EQ(count_viol(INV_NUM_ACTIVE_VMAS), 0);
 }
 
+/* The races' start: P's mapping, and C1 forked from it. */
+static void p_forks_c1(const struct proc *P, const struct proc *C1, struct kvma *p,
+		       struct kvma *c1)
+{
+	setup();
+	collector_add_process(&col, P->pid);
+	*p = sim_vma(&sim, P, 0x7f0000000000ULL, 8);
+	sim_prepare(&sim, P, p);
+	*c1 = sim_fork_vma(&sim, P, C1, p);
+	sim_task(&sim, EV_FORK, P, C1);
+}
+
 /*
  * Races: C1's unlink has begun (the collector has applied it) but the
  * kernel has not yet changed P's num_children when P's fork reads it. The
@@ -197,12 +209,7 @@ static void race_fork_during_unlink(void (*tamper)(struct sim *, struct event_hd
 	struct kvma p, c1, c2;
 	uint64_t t;
 
-	setup();
-	collector_add_process(&col, P.pid);
-	p = sim_vma(&sim, &P, 0x7f0000000000ULL, 8);
-	sim_prepare(&sim, &P, &p);
-	c1 = sim_fork_vma(&sim, &P, &C1, &p);
-	sim_task(&sim, EV_FORK, &P, &C1);
+	p_forks_c1(&P, &C1, &p, &c1);
 	t = sim_unlink_enter(&sim, &C1, &c1);
 	if (finish_unlink_first)
 		sim_unlink_apply(&sim, &C1, &c1, t);
@@ -266,12 +273,7 @@ static void race_out_of_order(bool late, void (*tamper)(struct sim *, struct eve
 		    C2 = { 302, 0xffff888003200000ULL };
 	struct kvma p, c1;
 
-	setup();
-	collector_add_process(&col, P.pid);
-	p = sim_vma(&sim, &P, 0x7f0000000000ULL, 8);
-	sim_prepare(&sim, &P, &p);
-	c1 = sim_fork_vma(&sim, &P, &C1, &p);
-	sim_task(&sim, EV_FORK, &P, &C1);
+	p_forks_c1(&P, &C1, &p, &c1);
 	sim.tamper = tamper;
 	sim.tamper_type = EV_ANON_VMA_FORK;
 	sim.hold = true;
