@@ -54,7 +54,8 @@ static const char doc[] =
 "  rmaptrace -w t.rec -p 1234      # record the trace to t.rec as it goes\n"
 "  rmaptrace -r t.rec --check      # rebuild and check it anywhere, no root\n"
 "\n"
-"Exit status: 0 done, 1 --check found violations, 2 could not trace.";
+"Exit status: 0 done, 1 --check found violations, 2 could not trace\n"
+"(or could not write --dot FILE).";
 
 enum { OPT_CHECK = 0x100, OPT_JSON, OPT_BUFFER, OPT_QUIET, OPT_KPROBES, OPT_HIST, OPT_DOT, OPT_DOT_ROOT, OPT_RAW_ADDRS };
 
