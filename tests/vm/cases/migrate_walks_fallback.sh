@@ -20,7 +20,7 @@ for fn in rmap_walk rmap_walk_locked; do
 done
 grep -qE '^rmaptrace: hook rmap_walk_anon ' <<<"$out" && errors+=("rmap_walk_anon hooked too")
 # Reclaim's callback under its pre-5.18 name on bullseye, hooked all the
-# same (sid's kernel takes kprobes for everything).
+# same (by kprobe where the preemption model rules fentry out: sid).
 case $(basename "$kernel") in bullseye) ref=page_referenced_one ;; *) ref=folio_referenced_one ;; esac
 grep -qE "^rmaptrace: hook $ref +(fexit|kprobe)( \\(shown as folio_referenced_one\\))?$" <<<"$out" ||
 	errors+=("-v: reclaim's callback $ref not hooked: $(grep -E 'hook [a-z_]*referenced_one' <<<"$out")")
