@@ -1,4 +1,6 @@
 # Runs in the guest: rmaptrace -p on a process that then plays the story.
+# $1 = lose-exits: rmaptrace drops every exit event (RMAPTRACE_LOSE_EXITS).
+[ "${1:-}" = lose-exits ] && export RMAPTRACE_LOSE_EXITS=1
 seed_fork --wait 2>/tmp/wl.log &
 wl=$!
 until grep -q 'waiting for SIGUSR1' /tmp/wl.log; do sleep 0.1; done
