@@ -135,8 +135,6 @@ static __always_inline int walk_end(void *folio, struct rmap_walk_control *rwc,
 	if (e) {
 		__builtin_memset(e, 0, sizeof(*e));
 		e->hdr = h;
-		e->hdr.type = EV_RMAP_WALK;
-		e->hdr.size = sizeof(*e);
 		e->anon_vma = w->anon_vma;
 		e->pgoff = folio_index(folio);
 		e->nr_pages = folio_nr_pages(folio);

@@ -313,7 +313,8 @@ static bool traced_all_gone(const struct collector *col, size_t *n)
 	uint32_t *pids;
 	bool gone = true;
 
-	*n = collector_live_pids(col, NULL, 0);
+	/* the collector keeps the count: one pass, to fill */
+	*n = col->nr_live_proc;
 	if (!*n || !(pids = malloc(*n * sizeof(*pids))))
 		return false;
 	collector_live_pids(col, pids, *n);
