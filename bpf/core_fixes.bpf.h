@@ -28,14 +28,19 @@ struct folio___ulong {
 	unsigned long flags;
 } __attribute__((preserve_access_index));
 
-static __always_inline unsigned long folio_flags(void *folio)
+/* Read field f of BTF-typed or plain pointer p: a plain load where the
+ * verifier knows p's type (fentry/fexit arguments), else a probe read.
+ * btf is a constant at every call: the other branch is compiled out. */
+#define read_field(btf, p, f)	((btf) ? (p)->f : BPF_CORE_READ(p, f))
+
+static __always_inline unsigned long folio_flags(void *folio, bool btf)
 {
 	struct folio___ulong *old = folio;
 	struct folio___memdesc *new = folio;
 
 	if (bpf_core_field_exists(old->flags))
-		return BPF_CORE_READ(old, flags);
-	return BPF_CORE_READ(new, flags.f);
+		return read_field(btf, old, flags);
+	return read_field(btf, new, flags.f);
 }
 
 #endif

@@ -15,14 +15,18 @@ struct walk {
 	__u32 nr_visits;
 	__u32 stopped_early;
 	__u32 nested;		/* walks begun inside this one, not yet ended */
-	__u32 pad;
+	__u32 active;		/* a traced walk is in progress */
 	struct visits_event batch;	/* visits not sent yet */
 };
 
-/* tid -> traced walk in progress. A callback can start a walk of its own
- * (a migration that splits a large folio, say): such a walk is counted in
+/* tid -> its traced walk. A callback can start a walk of its own (a
+ * migration that splits a large folio, say): such a walk is counted in
  * nested, and neither its visits nor its end belong to the outer walk.
- * An entry is 1.1 KiB: room for the walks of 1024 tasks at once. */
+ * An entry is 1.1 KiB. It outlives its walk and is reused by the task's
+ * next one: making it was an update of the whole entry and a second
+ * lookup, the largest cost of a traced walk (BENCHMARKS.md). The task's
+ * exit removes it, so the map holds live tasks that walked traced
+ * hierarchies; a 1025th such task's walks are not traced. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
@@ -30,68 +34,91 @@ struct {
 	__type(value, struct walk);
 } walks SEC(".maps");
 
-/* A new walk's state, too big for the stack: never written. */
+/* A task's first walk state, too big for the stack: never written. */
 static struct walk walk_zero;
+
+/* Every thread's exit (task.bpf.h), traced or not: most have no entry. */
+static __always_inline void walk_task_exit(__u32 tid)
+{
+	bpf_map_delete_elem(&walks, &tid);
+}
 
 /* rmap_walk_anon takes a folio (5.16+) or a page (before). The two share
  * mapping and index, but newer kernels dropped page->index: read through
- * whichever type the running kernel's BTF has. */
-static __always_inline __u64 folio_mapping(void *p)
+ * whichever type the running kernel's BTF has. btf: p is a BTF pointer
+ * (fentry/fexit), its fields plain loads (read_field). */
+static __always_inline __u64 folio_mapping(void *p, bool btf)
 {
+	struct folio *f = p;
+	struct page *pg = p;
+
 	if (bpf_core_type_exists(struct folio))
-		return (__u64)BPF_CORE_READ((struct folio *)p, mapping);
-	return (__u64)BPF_CORE_READ((struct page *)p, mapping);
+		return (__u64)read_field(btf, f, mapping);
+	return (__u64)read_field(btf, pg, mapping);
 }
 
-static __always_inline __u64 folio_index(void *p)
+static __always_inline __u64 folio_index(void *p, bool btf)
 {
+	struct folio *f = p;
+	struct page *pg = p;
+
 	if (bpf_core_type_exists(struct folio))
-		return BPF_CORE_READ((struct folio *)p, index);
-	return BPF_CORE_READ((struct page *)p, index);
+		return read_field(btf, f, index);
+	return read_field(btf, pg, index);
 }
 
-static __always_inline __u64 folio_nr_pages(void *p)
+static __always_inline __u64 folio_nr_pages(void *p, bool btf)
 {
 	struct folio *f = p;
 
 	if (!bpf_core_type_exists(struct folio))
 		return 1;
-	if (!(folio_flags(f) & (1UL << bpf_core_enum_value(enum pageflags, PG_head))))
+	if (!(folio_flags(f, btf) & (1UL << bpf_core_enum_value(enum pageflags, PG_head))))
 		return 1;
 	if (bpf_core_field_exists(f->_folio_nr_pages))
-		return BPF_CORE_READ(f, _folio_nr_pages);
-	return 1UL << (BPF_CORE_READ(f, _flags_1) & 0xff);
+		return read_field(btf, f, _folio_nr_pages);
+	return 1UL << (read_field(btf, f, _flags_1) & 0xff);
 }
 
-static __always_inline __u64 folio_anon_vma(void *folio)
+static __always_inline __u64 folio_anon_vma(void *folio, bool btf)
 {
-	__u64 mapping = folio_mapping(folio);
+	__u64 mapping = folio_mapping(folio, btf);
 
-	if ((mapping & PAGE_MAPPING_FLAGS) != PAGE_MAPPING_ANON)
+	/* Through a BTF pointer, mapping is a pointer to the verifier: no
+	 * masking, but its low half is a number and an offset can be taken
+	 * off (anon_vma.bpf.h). */
+	if ((low_half(mapping) & PAGE_MAPPING_FLAGS) != PAGE_MAPPING_ANON)
 		return 0;
-	return mapping & ~PAGE_MAPPING_FLAGS;
+	return mapping - PAGE_MAPPING_ANON;
 }
 
 /* Returns 1 when the walk is on a traced hierarchy. */
-static __always_inline int walk_begin(void *folio, const struct cur *c)
+static __always_inline int walk_begin(void *folio, const struct cur *c, bool btf)
 {
-	__u64 anon_vma = folio_anon_vma(folio);
+	__u64 anon_vma = folio_anon_vma(folio, btf);
 	__u32 tid = (__u32)c->id;
 	struct walk *w = bpf_map_lookup_elem(&walks, &tid);
 
-	if (w) {
+	if (w && w->active) {
 		w->nested++;
 		return 0;
 	}
 	if (!anon_vma_traced(anon_vma))
 		return 0;
-	if (bpf_map_update_elem(&walks, &tid, &walk_zero, BPF_ANY))
-		return 0;
-	w = bpf_map_lookup_elem(&walks, &tid);
-	if (!w)
-		return 0;
+	if (!w) {
+		if (bpf_map_update_elem(&walks, &tid, &walk_zero, BPF_NOEXIST))
+			return 0;
+		w = bpf_map_lookup_elem(&walks, &tid);
+		if (!w)
+			return 0;
+	}
 	w->anon_vma = anon_vma;
+	w->nr_visits = 0;
+	w->stopped_early = 0;
+	w->nested = 0;
+	w->batch.nr = 0;
 	w->ts = bpf_ktime_get_ns();
+	w->active = 1;
 	return 1;
 }
 
@@ -114,14 +141,14 @@ static __always_inline void walk_flush(struct walk *w, const struct event_hdr *h
 }
 
 static __always_inline int walk_end(void *folio, struct rmap_walk_control *rwc,
-				    const struct cur *c)
+				    const struct cur *c, bool btf)
 {
 	__u32 tid = (__u32)c->id;
 	struct walk *w = bpf_map_lookup_elem(&walks, &tid);
 	struct walk_event *e;
 	struct event_hdr h;
 
-	if (!w)
+	if (!w || !w->active)
 		return 0;
 	if (w->nested) {
 		w->nested--;
@@ -136,19 +163,19 @@ static __always_inline int walk_end(void *folio, struct rmap_walk_control *rwc,
 		__builtin_memset(e, 0, sizeof(*e));
 		e->hdr = h;
 		e->anon_vma = w->anon_vma;
-		e->pgoff = folio_index(folio);
-		e->nr_pages = folio_nr_pages(folio);
-		e->rmap_one = (__u64)BPF_CORE_READ(rwc, rmap_one);
+		e->pgoff = folio_index(folio, btf);
+		e->nr_pages = folio_nr_pages(folio, btf);
+		e->rmap_one = (__u64)read_field(btf, rwc, rmap_one);
 		e->duration_ns = h.ts - w->ts;
 		e->nr_visits = w->nr_visits;
 		e->flags = w->stopped_early ? WALK_STOPPED : 0;
-		if (BPF_CORE_READ(rwc, done))
+		if (read_field(btf, rwc, done))
 			e->flags |= WALK_HAS_DONE;
 		bpf_ringbuf_submit(e, rb_flags());
 	} else {
 		count_lost();
 	}
-	bpf_map_delete_elem(&walks, &tid);
+	w->active = 0;
 	return 0;
 }
 
@@ -163,7 +190,7 @@ static __always_inline int walk_visit(__u32 cb, struct vm_area_struct *vma,
 	struct vma_win v = {};
 	__u32 n;
 
-	if (!w || w->nested)
+	if (!w || !w->active || w->nested)
 		return 0;
 	if (cb < CB_FIRST_INVALID) {
 		w->nr_visits++;
@@ -198,7 +225,7 @@ int BPF_PROG(fentry_rmap_walk_anon, void *folio)
 {
 	struct cur c = cur_get();
 
-	walk_begin(folio, &c);
+	walk_begin(folio, &c, true);
 	return 0;
 }
 
@@ -207,7 +234,7 @@ int BPF_PROG(fexit_rmap_walk_anon, void *folio, struct rmap_walk_control *rwc)
 {
 	struct cur c = cur_get();
 
-	return walk_end(folio, rwc, &c);
+	return walk_end(folio, rwc, &c, true);
 }
 
 SEC("fentry/rmap_walk_locked")
@@ -215,7 +242,7 @@ int BPF_PROG(fentry_rmap_walk_locked, void *folio)
 {
 	struct cur c = cur_get();
 
-	walk_begin(folio, &c);
+	walk_begin(folio, &c, true);
 	return 0;
 }
 
@@ -224,7 +251,7 @@ int BPF_PROG(fexit_rmap_walk_locked, void *folio, struct rmap_walk_control *rwc)
 {
 	struct cur c = cur_get();
 
-	return walk_end(folio, rwc, &c);
+	return walk_end(folio, rwc, &c, true);
 }
 
 /*
@@ -266,7 +293,7 @@ int BPF_KPROBE(kprobe_rmap_walk_anon, void *folio, struct rmap_walk_control *rwc
 {
 	struct cur c = cur_get();
 
-	if (walk_begin(folio, &c))
+	if (walk_begin(folio, &c, false))
 		stash_put(&c, STASH_WALK, (__u64)folio, (__u64)rwc);
 	return 0;
 }
@@ -280,13 +307,13 @@ int BPF_KRETPROBE(kretprobe_rmap_walk_anon)
 	struct stash_args a;
 
 	/* A nested walk's return: its kprobe stashed nothing. */
-	if (w && w->nested) {
+	if (w && w->active && w->nested) {
 		w->nested--;
 		return 0;
 	}
 	if (!stash_take(&c, STASH_WALK, &a))
 		return 0;
-	return walk_end((void *)a.a0, (void *)a.a1, &c);
+	return walk_end((void *)a.a0, (void *)a.a1, &c, false);
 }
 
 #define RMAP_ONE_KPROBE(cb)						\

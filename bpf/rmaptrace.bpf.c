@@ -69,18 +69,26 @@ static __always_inline void fill_hdr_cur(struct event_hdr *h, __u32 type,
 {
 	__u64 mm = c->mm;
 
-	if (!mm) {
-		/* 5.11+: current as a BTF pointer, its mm a plain load
-		 * instead of a probe read (one helper call less per event).
-		 * libbpf makes the test a constant; the verifier then never
-		 * sees the helper on 5.10. */
-		if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
-			mm = (__u64)bpf_get_current_task_btf()->mm;
-		} else {
-			struct task_struct *task = (void *)bpf_get_current_task();
+	/* 5.11+: current as a BTF pointer; its mm and comm are plain loads
+	 * instead of a probe read and bpf_get_current_comm (each helper call
+	 * counts: objects.bpf.h). libbpf makes the test a constant; the
+	 * verifier then never sees the helper on 5.10. */
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+		struct task_struct *t = bpf_get_current_task_btf();
 
+		if (!mm)
+			mm = (__u64)t->mm;
+		/* Byte loads: the verifier refuses wider ones inside a char
+		 * array. comm is NUL-padded (set_task_comm); the collector
+		 * ends it at TASK_COMM_LEN all the same. */
+		for (int i = 0; i < TASK_COMM_LEN; i++)
+			h->comm[i] = t->comm[i];
+	} else {
+		struct task_struct *task = (void *)bpf_get_current_task();
+
+		if (!mm)
 			mm = (__u64)BPF_CORE_READ(task, mm);
-		}
+		bpf_get_current_comm(&h->comm, sizeof(h->comm));
 	}
 	h->ts = c->ts ?: bpf_ktime_get_ns();
 	h->type = type;
@@ -88,7 +96,6 @@ static __always_inline void fill_hdr_cur(struct event_hdr *h, __u32 type,
 	h->pid = c->id >> 32;
 	h->tid = (__u32)c->id;
 	h->mm = mm;
-	bpf_get_current_comm(&h->comm, sizeof(h->comm));
 }
 
 static __always_inline void fill_hdr(struct event_hdr *h, __u32 type,
@@ -153,6 +160,9 @@ static __always_inline bool stash_take(const struct cur *c, __u32 func,
 	v->ts = 0;
 	return true;
 }
+
+/* rmap_walk.bpf.h: a task's walk state goes with the task. */
+static __always_inline void walk_task_exit(__u32 tid);
 
 #include "core_fixes.bpf.h"
 #include "objects.bpf.h"

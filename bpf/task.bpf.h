@@ -65,10 +65,11 @@ static __always_inline int on_fork(struct task_struct *parent,
 
 static __always_inline int on_exit(struct task_struct *p, long code)
 {
-	__u32 tgid = BPF_CORE_READ(p, tgid);
+	__u32 tgid = BPF_CORE_READ(p, tgid), tid = BPF_CORE_READ(p, pid);
 	struct task_event *e;
 
-	if (BPF_CORE_READ(p, pid) != tgid || !tgid_traced(tgid))
+	walk_task_exit(tid);
+	if (tid != tgid || !tgid_traced(tgid))
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (e) {
