@@ -57,7 +57,7 @@ static void check_vmas(struct collector *c)
 		if (v->dead || v->anon_vma == NONE)
 			continue;
 		for (uint32_t k = 0; k < v->nr_chain; k++)
-			linked |= v->chain[k] == v->anon_vma;
+			linked |= vma_chain(v)[k] == v->anon_vma;
 		if (!linked)
 			collector_violation(c, INV_VMA_AVC, 0,
 				"vma 0x%llx-0x%llx (pid %u): vma->anon_vma is anon_vma %u but no AVC links them",

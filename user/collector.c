@@ -93,9 +93,11 @@ int collector_init(struct collector *c)
 void collector_free(struct collector *c)
 {
 	for (size_t i = 0; i < c->nr_vma; i++)
-		free(c->vma[i].chain);
+		if (c->vma[i].cap_chain > 2)
+			free(c->vma[i].chain.heap);
 	for (size_t i = 0; i < c->nr_av; i++)
-		free(c->av[i].avc_vma);
+		if (c->av[i].avcs_heap)
+			free(c->av[i].avcs.heap);
 	free_nodes(c->av, c->av_mapped);
 	free_nodes(c->vma, c->vma_mapped);
 	free(c->mm);
@@ -436,7 +438,8 @@ static void compare(struct collector *c, uint32_t i,
 /* ---- AVCs: the collector's interval trees ---- */
 
 /* The collector's interval tree of anon_vma i: a list of VMA indices. */
-/* Room for n entries: six fill malloc's smallest block; then doubling. */
+/* Room for n entries once malloc'd: six fill malloc's smallest block;
+ * then doubling. */
 static uint32_t avc_cap(uint32_t n)
 {
 	uint32_t cap = 6;
@@ -450,14 +453,22 @@ static void avc_link(struct collector *c, uint32_t i, uint32_t vi)
 {
 	struct anon_vma_node *a = &c->av[i];
 
-	if (!a->nr_avcs || a->nr_avcs == avc_cap(a->nr_avcs)) {
-		uint32_t *p = realloc(a->avc_vma, avc_cap(a->nr_avcs + 1) * sizeof(*p));
+	if (!a->avcs_heap && a->nr_avcs == 2) {
+		uint32_t *p = malloc(avc_cap(3) * sizeof(*p));
 
 		if (!p)
 			return;
-		a->avc_vma = p;
+		memcpy(p, a->avcs.in, sizeof(a->avcs.in));
+		a->avcs.heap = p;
+		a->avcs_heap = true;
+	} else if (a->avcs_heap && a->nr_avcs == avc_cap(a->nr_avcs)) {
+		uint32_t *p = realloc(a->avcs.heap, avc_cap(a->nr_avcs + 1) * sizeof(*p));
+
+		if (!p)
+			return;
+		a->avcs.heap = p;
 	}
-	a->avc_vma[a->nr_avcs] = vi;
+	av_avcs(a)[a->nr_avcs] = vi;
 
 	if (a->nr_avcs++ == 0 && a->parent != NONE && a->parent != i) {
 		c->av[a->parent].nr_live_children++;
@@ -469,13 +480,13 @@ static void avc_link(struct collector *c, uint32_t i, uint32_t vi)
 static void avc_unlink(struct collector *c, uint32_t i, uint32_t vi)
 {
 	struct anon_vma_node *a = &c->av[i];
-	uint32_t k;
+	uint32_t *avcs = av_avcs(a), k;
 
-	for (k = 0; k < a->nr_avcs && a->avc_vma[k] != vi; k++)
+	for (k = 0; k < a->nr_avcs && avcs[k] != vi; k++)
 		;
 	if (k == a->nr_avcs)
 		return;
-	a->avc_vma[k] = a->avc_vma[a->nr_avcs - 1];
+	avcs[k] = avcs[a->nr_avcs - 1];
 	/* unlink_anon_vmas gives an emptied tree's count back at once. */
 	if (--a->nr_avcs == 0 && a->parent != NONE && a->parent != i &&
 	    c->av[a->parent].nr_live_children)
@@ -494,24 +505,24 @@ static bool chain_has(const uint32_t *chain, uint32_t n, uint32_t i)
 static void set_chain(struct collector *c, struct vma_node *v,
 		      const uint32_t *chain, uint32_t n)
 {
-	uint32_t k;
+	uint32_t *cur = vma_chain(v), k;
 
 	for (k = 0; k < v->nr_chain; k++)
-		if (v->chain[k] != NONE && !chain_has(chain, n, v->chain[k]))
-			avc_unlink(c, v->chain[k], v - c->vma);
+		if (cur[k] != NONE && !chain_has(chain, n, cur[k]))
+			avc_unlink(c, cur[k], v - c->vma);
 	for (k = 0; k < n; k++)
-		if (chain[k] != NONE && !chain_has(v->chain, v->nr_chain, chain[k]))
+		if (chain[k] != NONE && !chain_has(cur, v->nr_chain, chain[k]))
 			avc_link(c, chain[k], v - c->vma);
-	if (n > v->cap_chain) {
-		uint32_t *p = realloc(v->chain, n * sizeof(*p));
+	if (n > 2 && n > v->cap_chain) {
+		uint32_t *p = realloc(v->cap_chain > 2 ? v->chain.heap : NULL, n * sizeof(*p));
 
 		if (!p)
 			return;
-		v->chain = p;
+		v->chain.heap = p;
 		v->cap_chain = n;
 	}
 	if (n)
-		memcpy(v->chain, chain, n * sizeof(*chain));
+		memcpy(vma_chain(v), chain, n * sizeof(*chain));
 	v->nr_chain = n;
 }
 
@@ -577,7 +588,7 @@ static void check_vma_has_avc(struct collector *c, const struct vma_event *e,
 			      const struct vma_node *v, const char *when)
 {
 	if (v->anon_vma == NONE || e->chain_truncated ||
-	    chain_has(v->chain, v->nr_chain, v->anon_vma))
+	    chain_has(vma_chain(v), v->nr_chain, v->anon_vma))
 		return;
 	collector_violation(c, INV_VMA_AVC, e->hdr.ts,
 		"vma 0x%llx-0x%llx (pid %u) %s: vma->anon_vma is anon_vma %u but no AVC links them",
@@ -631,7 +642,7 @@ static void on_fork_vma(struct collector *c, const struct vma_event *e)
 			return;
 		c->av[ai].mm = c->vma[vi].mm;
 		c->av[ai].vm_start = e->vma.vm_start;
-	} else if (!chain_has(c->vma[vi].chain, c->vma[vi].nr_chain, ai)) {
+	} else if (!chain_has(vma_chain(&c->vma[vi]), c->vma[vi].nr_chain, ai)) {
 		/* anon_vma_clone handed the child an existing anon_vma. The
 		 * kernel may only do that to one no VMA uses and with at most
 		 * one child (mm/rmap.c); judge by the state before the fork.
@@ -659,14 +670,15 @@ static void on_fork_vma(struct collector *c, const struct vma_event *e)
 	pvi = ptrmap_get(&c->vma_map, e->src.vma);
 	if (pvi != NONE && !e->chain_truncated) {
 		const struct vma_node *p = &c->vma[pvi];
+		const uint32_t *pchain = vma_chain(p);
 
 		v = &c->vma[vi];
 		for (uint32_t k = 0; k < p->nr_chain; k++)
-			if (!chain_has(v->chain, v->nr_chain, p->chain[k]))
+			if (!chain_has(vma_chain(v), v->nr_chain, pchain[k]))
 				collector_violation(c, INV_VMA_AVC, e->hdr.ts,
 					"fork: child vma 0x%llx (pid %u) has no AVC to anon_vma %u, which parent vma 0x%llx is chained to",
 					(unsigned long long)v->vm_start,
-					mm_pid(c, v->mm), av_id(p->chain[k]),
+					mm_pid(c, v->mm), av_id(pchain[k]),
 					(unsigned long long)p->vm_start);
 	}
 	compare(c, ai, &e->av, e->hdr.ts, "after anon_vma_fork");
@@ -802,7 +814,7 @@ static bool on_unlink(struct collector *c, const struct vma_event *e)
 				"before unlink_anon_vmas (parent)");
 	}
 	/* Applied now; the kernel makes the change before EV_UNLINK_DONE. */
-	race_window(c, root_of(c, ai != NONE ? ai : v->nr_chain ? v->chain[0] : NONE),
+	race_window(c, root_of(c, ai != NONE ? ai : v->nr_chain ? vma_chain(v)[0] : NONE),
 		    e->hdr.ts, UINT64_MAX);
 	{
 		uint32_t n = v->nr_chain;
@@ -990,7 +1002,7 @@ static void on_walk(struct collector *c, const struct walk_event *e)
 		if (!checkable)
 			continue;
 		v = p->v.vma != NONE ? &c->vma[p->v.vma] : NULL;
-		if (!v || !chain_has(v->chain, v->nr_chain, ai))
+		if (!v || !chain_has(vma_chain(v), v->nr_chain, ai))
 			collector_violation(c, INV_WALK, e->hdr.ts,
 				"walk of anon_vma %u (pgoff %llu) visited vma 0x%llx (pid %u), which holds no AVC to it",
 				av_id(ai), (unsigned long long)first,
@@ -1006,13 +1018,13 @@ static void on_walk(struct collector *c, const struct walk_event *e)
 	/* Predicted: live VMAs chained to the anon_vma that cover the folio. */
 	if (ai != NONE) {
 		for (uint32_t k = 0; k < c->av[ai].nr_avcs; k++) {
-			uint32_t i = c->av[ai].avc_vma[k];
+			uint32_t i = av_avcs(&c->av[ai])[k];
 			const struct vma_node *v = &c->vma[i];
 			struct walk_vma m = { .vma = i, .pid = mm_pid(c, v->mm),
 					      .vm_start = v->vm_start };
 			bool seen = false;
 
-			if (v->dead || !chain_has(v->chain, v->nr_chain, ai) ||
+			if (v->dead || !chain_has(vma_chain(v), v->nr_chain, ai) ||
 			    !vma_covers(v, first, last))
 				continue;
 			w->nr_predicted++;

@@ -49,8 +49,13 @@ struct anon_vma_node {
 	uint64_t ptr;
 	uint64_t vm_start;	/* the VMA it was made for */
 	/* The VMAs of the AVCs linking it (its interval tree): what a walk
-	 * visits. Capacity follows from nr_avcs: avc_cap(). */
-	uint32_t *avc_vma;
+	 * visits; av_avcs(). Two fit in place, which most anon_vmas of a fork
+	 * tree need: a malloc'd list for each was a sixth of a replay's time.
+	 * A malloc'd list's capacity follows from nr_avcs: avc_cap(). */
+	union {
+		uint32_t *heap;
+		uint32_t in[2];
+	} avcs;
 	uint32_t nr_avcs;
 	uint32_t root, parent;	/* node indices; NONE when never seen */
 	uint32_t mm;		/* the address space it was made for */
@@ -62,6 +67,7 @@ struct anon_vma_node {
 	uint8_t origin;		/* enum av_origin */
 	uint8_t snap_flags;
 	bool freed;
+	bool avcs_heap;		/* avcs.heap is in use */
 	bool have_kernel;	/* at least one snapshot read */
 	/* Part of its history or hierarchy is out of sight (a snapshot node
 	 * whose counters the traced VMAs do not account for): not checked. */
@@ -76,7 +82,12 @@ struct walk_cost {
 struct vma_node {
 	uint64_t ptr;
 	uint64_t vm_start, vm_end, vm_pgoff;
-	uint32_t *chain;	/* node indices, one per AVC */
+	/* Node indices, one per AVC: vma_chain(). Two in place (a child of
+	 * a root's VMA has two AVCs), more malloc'd once cap_chain > 2. */
+	union {
+		uint32_t *heap;
+		uint32_t in[2];
+	} chain;
 	uint32_t mm;
 	uint32_t anon_vma;	/* node index of vma->anon_vma, or NONE */
 	uint32_t nr_chain, cap_chain;
@@ -275,6 +286,16 @@ const char *rmap_callback_name(unsigned int cb);
 static inline bool av_checkable(const struct collector *c, uint32_t i)
 {
 	return c->av[i].origin != ORIGIN_UNKNOWN && !c->av[i].partial && !c->lost;
+}
+
+static inline uint32_t *av_avcs(const struct anon_vma_node *a)
+{
+	return a->avcs_heap ? a->avcs.heap : (uint32_t *)a->avcs.in;
+}
+
+static inline uint32_t *vma_chain(const struct vma_node *v)
+{
+	return v->cap_chain > 2 ? v->chain.heap : (uint32_t *)v->chain.in;
 }
 
 /* Ids shown to users: small integers, 1-based, never kernel addresses. */

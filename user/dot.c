@@ -43,7 +43,7 @@ static bool vma_drawn(const struct collector *c, uint32_t v, uint32_t root)
 	if (root == NONE)
 		return true;
 	for (uint32_t k = 0; k < n; k++)
-		if (vn->chain[k] != NONE && av_drawn(c, vn->chain[k], root))
+		if (vma_chain(vn)[k] != NONE && av_drawn(c, vma_chain(vn)[k], root))
 			return true;
 	return false;
 }
@@ -102,11 +102,11 @@ void report_dot(const struct collector *c, FILE *f, uint32_t root, bool raw)
 		uint32_t own = vn->dead ? vn->last_anon_vma : vn->anon_vma;
 
 		for (uint32_t k = 0; k < n; k++) {
-			if (vn->chain[k] == NONE || !av_drawn(c, vn->chain[k], root))
+			if (vma_chain(vn)[k] == NONE || !av_drawn(c, vma_chain(vn)[k], root))
 				continue;
 			fprintf(f, "  vma%u -> av%u [style=dashed color=blue label=\"avc\"%s];\n",
-				v, av_id(vn->chain[k]),
-				vn->chain[k] == own ? " penwidth=2 color=darkgreen" : "");
+				v, av_id(vma_chain(vn)[k]),
+				vma_chain(vn)[k] == own ? " penwidth=2 color=darkgreen" : "");
 		}
 	}
 	fprintf(f, "}\n");
