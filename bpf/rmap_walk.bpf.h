@@ -25,10 +25,11 @@ struct walk {
  * An entry is 1.1 KiB. It outlives its walk and is reused by the task's
  * next one: making it was an update of the whole entry and a second
  * lookup, the largest cost of a traced walk (BENCHMARKS.md). The task's
- * exit removes it, so the map holds live tasks that walked traced
- * hierarchies; a 1025th such task's walks are not traced. */
+ * exit removes it; past 1024 tasks, the least recently used entry goes,
+ * an idle task's unless 1024 walks run at once. A walk whose entry went
+ * mid-walk sends no end: the collector drops its visits (on_walk). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 1024);
 	__type(key, __u32);
 	__type(value, struct walk);

@@ -896,6 +896,7 @@ static void on_visit(struct collector *c, const struct visit_event *e)
 	if (!GROW(c->pending, c->nr_pending, c->cap_pending))
 		return;
 	p = &c->pending[c->nr_pending++];
+	p->ts = e->hdr.ts;
 	p->tid = e->hdr.tid;
 	p->ret = e->ret;
 	p->v = (struct walk_vma){
@@ -966,6 +967,7 @@ static void on_walk(struct collector *c, const struct walk_event *e)
 {
 	struct walk_result *w = &c->walk;
 	uint64_t first = e->pgoff, last = e->pgoff + (e->nr_pages ? e->nr_pages : 1) - 1;
+	uint64_t start = e->hdr.ts > e->duration_ns ? e->hdr.ts - e->duration_ns : 0;
 	uint32_t ai = ptrmap_get(&c->av_map, e->anon_vma);
 	uint32_t skipped[64], nr_skipped = 0;
 	bool checkable;
@@ -989,6 +991,12 @@ static void on_walk(struct collector *c, const struct walk_event *e)
 
 		if (p->tid != e->hdr.tid) {
 			c->pending[keep++] = *p;
+			continue;
+		}
+		/* Sent before this walk began: an earlier walk's, whose end
+		 * was lost (its state evicted mid-walk: bpf/rmap_walk.bpf.h). */
+		if (p->ts < start) {
+			c->stale_visits++;
 			continue;
 		}
 		if (p->v.callback >= CB_FIRST_INVALID) {

@@ -149,6 +149,7 @@ struct walk_result {
 
 /* Pending visits: they arrive before their walk's event, from one task. */
 struct pending_visit {
+	uint64_t ts;		/* of the event that brought it */
 	uint32_t tid;
 	struct walk_vma v;
 	uint32_t ret;
@@ -209,6 +210,7 @@ struct collector {
 	size_t nr_viol, cap_viol;
 
 	uint64_t events, lost, malformed, truncated_chains, walks;
+	uint64_t stale_visits;	/* visits of a walk whose end never came */
 	uint64_t first_ts;
 	uint32_t snap_flags;	/* union over all snapshots: what the kernel has */
 

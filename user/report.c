@@ -376,6 +376,9 @@ void report_final(const struct collector *c, const struct report_opts *o)
 	if (c->truncated_chains)
 		fprintf(f, "%llu AVC chains longer than %d were cut\n",
 			(unsigned long long)c->truncated_chains, MAX_CHAIN);
+	if (c->stale_visits)
+		fprintf(f, "%llu visits of rmap walks whose end was not seen were dropped\n",
+			(unsigned long long)c->stale_visits);
 }
 
 /* A log2 histogram in the style of bcc's print_log2_hist. */

@@ -369,6 +369,7 @@ static inline void sim_walk(struct sim *s, const struct proc *cur, const struct 
 {
 	struct walk_event w = {};
 	struct visits_event b = {};
+	uint64_t start = s->ts + 1;	/* before any of its visits */
 
 	for (int k = 0; k < nskip; k++)
 		sim_visit(s, cur, &b, skipped[k], 0, CB_INVALID_MIGRATION_VMA, 1);
@@ -387,7 +388,7 @@ static inline void sim_walk(struct sim *s, const struct proc *cur, const struct 
 	w.anon_vma = a->ptr;
 	w.pgoff = pgoff;
 	w.nr_pages = 1;
-	w.duration_ns = 5000;
+	w.duration_ns = w.hdr.ts - start;
 	sim_emit(s, &w.hdr);
 }
 

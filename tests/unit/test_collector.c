@@ -925,6 +925,37 @@ static void test_visits_event_malformed(void)
 	EXPECT_EQ(col.malformed, 4);
 }
 
+/* A walk's state evicted mid-walk (more tasks walking than the BPF map
+ * holds): its first visits went out, its end never did. They must not be
+ * taken for visits of the task's next walk, of another hierarchy. */
+static void test_walk_end_lost_visits_dropped(void)
+{
+	struct story st;
+	struct proc Q = { 200, 0xffff888002000000ULL };
+	struct kvma q;
+	struct visits_event b = {};
+	const struct kvma *one[1];
+
+	setup();
+	story_fork(&sim, &st);
+	collector_add_process(&col, Q.pid);
+	q = sim_vma(&sim, &Q, 0x7f1000000000ULL, 16);
+	sim_prepare(&sim, &Q, &q);
+	/* P's walk of its own hierarchy: three visits, no end */
+	sim_visit(&sim, &st.P, &b, &st.p, st.p.start, CB_TRY_TO_MIGRATE_ONE, 1);
+	sim_visit(&sim, &st.P, &b, &st.c1, st.c1.start, CB_TRY_TO_MIGRATE_ONE, 1);
+	sim_visit(&sim, &st.P, &b, &st.c2, st.c2.start, CB_TRY_TO_MIGRATE_ONE, 1);
+	sim_visits_flush(&sim, &st.P, &b);
+	/* then P walks Q's page (as a migration of Q's memory by P would) */
+	one[0] = &q;
+	sim_walk(&sim, &st.P, q.anon_vma, q.pgoff, CB_TRY_TO_MIGRATE_ONE, one, 1, -1, NULL, 0);
+	EXPECT_EQ(col.walks, 1);
+	EXPECT_EQ(col.walk.nr_visited, 1);
+	EXPECT_EQ(col.stale_visits, 3);
+	EXPECT_EQ(count_viol(INV_WALK), 0);
+	dump_viol();
+}
+
 /* A visit to a VMA of another hierarchy: no AVC links it to the walk. */
 static void test_walk_visits_unchained_vma(void)
 {
@@ -1060,6 +1091,7 @@ int main(void)
 	RUN(test_dot_one_root);
 	RUN(test_walk_visits_all);
 	RUN(test_walk_visits_batched);
+	RUN(test_walk_end_lost_visits_dropped);
 	RUN(test_walk_visits_one_by_one);
 	RUN(test_visits_event_malformed);
 	RUN(test_walk_visits_unchained_vma);
