@@ -342,12 +342,14 @@ void report_final(const struct collector *c, const struct report_opts *o)
 		print_json(c, f, o->raw_addrs);
 		fprintf(f, "{\"type\":\"summary\",\"events\":%llu,\"lost\":%llu,"
 			"\"violations\":%zu,\"walks\":%llu,\"malformed\":%llu,"
-			"\"truncated_chains\":%llu,\"explained_differences\":%llu,"
+			"\"truncated_chains\":%llu,\"dropped_visits\":%llu,"
+			"\"explained_differences\":%llu,"
 			"\"max_depth\":%u,\"max_width\":%u,\"checked\":%s}\n",
 			(unsigned long long)c->events, (unsigned long long)c->lost,
 			o->check ? c->nr_viol : 0, (unsigned long long)c->walks,
 			(unsigned long long)c->malformed,
 			(unsigned long long)c->truncated_chains,
+			(unsigned long long)c->stale_visits,
 			(unsigned long long)c->explained, depth, width,
 			o->check && !c->lost ? "true" : "false");
 		return;

@@ -954,6 +954,19 @@ static void test_walk_end_lost_visits_dropped(void)
 	EXPECT_EQ(col.stale_visits, 3);
 	EXPECT_EQ(count_viol(INV_WALK), 0);
 	dump_viol();
+	for (int json = 0; json < 2; json++) {
+		struct report_opts ro = { .check = true, .json = json };
+		char *buf = NULL;
+		size_t len = 0;
+
+		ro.out = open_memstream(&buf, &len);
+		report_final(&col, &ro);
+		fclose(ro.out);
+		EXPECT(strstr(buf, json ? "\"dropped_visits\":3," :
+				   "3 visits of rmap walks whose end was not seen were dropped") != NULL,
+		       "dropped visits reported (json %d)", json);
+		free(buf);
+	}
 }
 
 /* A visit to a VMA of another hierarchy: no AVC links it to the walk. */
