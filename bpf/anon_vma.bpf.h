@@ -188,16 +188,13 @@ static __always_inline int stamp_entry(__u32 func)
 	struct cur c = cur_get();
 
 	if (current_traced(&c))
-		stash_put(&c, func, 0, 0);
+		stamp_put(&c, func);
 	return 0;
 }
 
-static __always_inline __u64 entry_time(const struct cur *c, __u32 func)
+static __always_inline __u64 entry_time(struct cur *c, __u32 func)
 {
-	struct stash_args a;
-
-	stash_take(c, func, &a);
-	return a.ts;
+	return stamp_take(c, func);
 }
 
 /* btf: vma is a BTF pointer (fentry/fexit); a constant at every call. */
@@ -352,18 +349,25 @@ static __always_inline int on_unlink_anon_vmas(struct vm_area_struct *vma,
 	    vma_unlinked(&v))
 		return 0;
 	/* The chain is gone at return: report it now, and the end later. */
-	stash_put(&c, STASH_UNLINK, 0, 0);
+	if (btf)
+		stamp_put(&c, STASH_UNLINK);
+	else
+		stash_put(&c, STASH_UNLINK, 0, 0);
 	return emit_vma_event(EV_UNLINK_ANON_VMAS, 0, &v, NULL, c.ts, &c,
 			      btf ? vma : NULL);
 }
 
-static __always_inline int on_unlink_done(void)
+static __always_inline int on_unlink_done(bool btf)
 {
 	struct cur c = cur_get();
 	struct unlink_done_event *e;
-	struct stash_args a;
+	struct stash_args a = {};
 
-	if (!stash_take(&c, STASH_UNLINK, &a))
+	if (btf)
+		a.ts = entry_time(&c, STASH_UNLINK);
+	else
+		stash_take(&c, STASH_UNLINK, &a);
+	if (!a.ts)
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
@@ -385,7 +389,7 @@ int BPF_PROG(fentry_unlink_anon_vmas, struct vm_area_struct *vma)
 SEC("fexit/unlink_anon_vmas")
 int BPF_PROG(fexit_unlink_anon_vmas)
 {
-	return on_unlink_done();
+	return on_unlink_done(true);
 }
 
 /* The last reference: anon_vma is freed, and with it its root when this
@@ -510,7 +514,7 @@ int BPF_KPROBE(kprobe_unlink_anon_vmas, struct vm_area_struct *vma)
 SEC("kretprobe/unlink_anon_vmas")
 int BPF_KRETPROBE(kretprobe_unlink_anon_vmas)
 {
-	return on_unlink_done();
+	return on_unlink_done(false);
 }
 
 SEC("kprobe/__put_anon_vma")

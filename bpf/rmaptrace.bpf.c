@@ -161,6 +161,66 @@ static __always_inline bool stash_take(const struct cur *c, __u32 func,
 	return true;
 }
 
+/*
+ * fentry/fexit mode needs only the entry time, and a map lookup at entry
+ * and another at return were a fifth of the fork path's program time
+ * under emulation (BENCHMARKS.md). A task's entry time goes to a slot
+ * picked by its tid, as one word (tid, low 32 bits of the time; the
+ * return knows the high bits: no call lasts 4 s), and is cleared at
+ * return. A slot held by another task's call in flight leaves the entry
+ * to the stash map above, as does a slot taken from under a task by a
+ * colliding one: the return looks there when the slot is not its own.
+ */
+#define STAMP_SLOTS	4096
+#define STAMP_FUNCS	(STASH_UNLINK + 1)
+__u64 entry_stamp[STAMP_SLOTS][STAMP_FUNCS];
+/* Entries left to the stash and not taken back: while there are none, a
+ * return whose slot is not its own (an untraced task's, mostly) need not
+ * look there. */
+__u64 stash_fallbacks;
+
+static __always_inline __u64 *stamp_slot(__u32 tid, __u32 func)
+{
+	return &entry_stamp[tid & (STAMP_SLOTS - 1)][func < STAMP_FUNCS ? func : 0];
+}
+
+/* The entry time is c->ts, or now. */
+static __always_inline void stamp_put(const struct cur *c, __u32 func)
+{
+	__u32 tid = (__u32)c->id;
+	__u64 *slot = stamp_slot(tid, func), old = *slot;
+	__u64 ts = c->ts ?: bpf_ktime_get_ns();
+	__u64 mine = ((__u64)tid << 32) | (__u32)ts;
+
+	if (tid && (!old || old >> 32 == tid)) {
+		*slot = mine;
+		/* read back: a colliding task may have claimed it meanwhile */
+		if (*(volatile __u64 *)slot == mine)
+			return;
+	}
+	__sync_fetch_and_add(&stash_fallbacks, 1);
+	stash_put(&(struct cur){ .id = c->id, .ts = ts }, func, 0, 0);
+}
+
+/* At a return: when the call began, 0 when not known. Once known, c->ts
+ * is now (the event's time), taken no sooner. */
+static __always_inline __u64 stamp_take(struct cur *c, __u32 func)
+{
+	__u32 tid = (__u32)c->id;
+	__u64 *slot = stamp_slot(tid, func), v = *slot;
+	struct stash_args a;
+
+	if (tid && v >> 32 == tid) {
+		*slot = 0;
+		c->ts = bpf_ktime_get_ns();
+		return c->ts - (__u32)((__u32)c->ts - (__u32)v);
+	}
+	if (!stash_fallbacks || !stash_take(c, func, &a))
+		return 0;
+	__sync_fetch_and_add(&stash_fallbacks, -1);
+	return a.ts;
+}
+
 /* rmap_walk.bpf.h: a task's walk state goes with the task. */
 static __always_inline void walk_task_exit(__u32 tid);
 
