@@ -131,6 +131,8 @@ static __always_inline void walk_flush(struct walk *w, const struct event_hdr *h
 
 	if (!n)
 		return;
+	/* Never more than VISITS_MAX (walk_visit), but nr lives in map
+	 * memory: the verifier wants the bound of the size it sees here. */
 	if (n > VISITS_MAX)
 		n = VISITS_MAX;
 	w->batch.hdr = *h;
@@ -206,6 +208,8 @@ static __always_inline int walk_visit(__u32 cb, struct vm_area_struct *vma,
 		fill_hdr_cur(&h, EV_RMAP_VISITS, 0, &c);
 		walk_flush(w, &h);
 	}
+	/* A flush leaves nr at 0; the test is the array's bound for the
+	 * verifier, which cannot know that. */
 	n = w->batch.nr;
 	if (n >= VISITS_MAX)
 		return 0;

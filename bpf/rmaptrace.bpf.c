@@ -78,9 +78,10 @@ static __always_inline void fill_hdr_cur(struct event_hdr *h, __u32 type,
 
 		if (!mm)
 			mm = (__u64)t->mm;
-		/* Byte loads: the verifier refuses wider ones inside a char
-		 * array. comm is NUL-padded (set_task_comm); the collector
-		 * ends it at TASK_COMM_LEN all the same. */
+		/* One char at a time, as the field is typed: loads through
+		 * a BTF pointer are checked against the field's type. comm
+		 * is NUL-padded (set_task_comm); the collector ends it at
+		 * TASK_COMM_LEN all the same. */
 		for (int i = 0; i < TASK_COMM_LEN; i++)
 			h->comm[i] = t->comm[i];
 	} else {
