@@ -7,7 +7,8 @@
  *
  *   seed_fork [--wait] [--hold SECONDS]
  *   --wait   wait for SIGUSR1 before anything (a tracer attaches meanwhile)
- *   --hold   all four hold the mapping this long before exiting
+ *   --hold   all four hold the mapping this long before exiting, or until
+ *            P gets SIGUSR2 (a tracer says it is attached)
  */
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +21,12 @@
 #define PAGES 16
 
 static unsigned int hold_seconds;
+
+/* Only interrupts the hold's sleep. */
+static void end_hold(int sig)
+{
+	(void)sig;
+}
 
 static void die(const char *what)
 {
@@ -112,6 +119,15 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 2; i++)
 		if (read(ready[0], &c, 1) != 1)
 			die("read");
+	{
+		struct sigaction sa = { .sa_handler = end_hold };
+		sigset_t set;
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGUSR2);
+		sigaction(SIGUSR2, &sa, NULL);
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+	}
 	fprintf(stderr, "seed_fork: all four hold the mapping\n");
 	sleep(hold_seconds);
 
