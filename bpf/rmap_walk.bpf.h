@@ -16,8 +16,19 @@ struct walk {
 	__u32 stopped_early;
 	__u32 nested;		/* walks begun inside this one, not yet ended */
 	__u32 active;		/* a traced walk is in progress */
-	struct visits_event batch;	/* visits not sent yet */
+	/* The visits not sent yet, in batch.v. Sent as an EV_RMAP_VISITS
+	 * when VISITS_MAX have gathered, with batch's own head; at the
+	 * walk's end, after the walk event, which walk_end writes over
+	 * end_room and batch's head so that one output sends both. */
+	__u8 end_room[sizeof(struct walk_event) - __builtin_offsetof(struct visits_event, v)];
+	struct visits_event batch;
 };
+
+/* Where walk_end builds its event: right before batch.v. */
+static __always_inline struct walk_event *walk_end_event(struct walk *w)
+{
+	return (void *)w->end_room;
+}
 
 /* tid -> its traced walk. A callback can start a walk of its own (a
  * migration that splits a large folio, say): such a walk is counted in
@@ -123,22 +134,13 @@ static __always_inline int walk_begin(void *folio, const struct cur *c, bool btf
 	return 1;
 }
 
-/* Send the visits gathered in w's batch under header h (its type and
- * size are set here). */
-static __always_inline void walk_flush(struct walk *w, const struct event_hdr *h)
+/* Send the VISITS_MAX visits gathered in w's batch; c: the walker. */
+static __always_inline void walk_flush(struct walk *w, const struct cur *c)
 {
-	__u32 n = w->batch.nr;
-
-	if (!n)
-		return;
-	/* Never more than VISITS_MAX (walk_visit), but nr lives in map
-	 * memory: the verifier wants the bound of the size it sees here. */
-	if (n > VISITS_MAX)
-		n = VISITS_MAX;
-	w->batch.hdr = *h;
-	w->batch.hdr.type = EV_RMAP_VISITS;
-	w->batch.hdr.size = visits_event_size(n);
-	if (bpf_ringbuf_output(&events, &w->batch, visits_event_size(n), rb_flags()))
+	fill_hdr_cur(&w->batch.hdr, EV_RMAP_VISITS, visits_event_size(VISITS_MAX), c);
+	w->batch.nr = VISITS_MAX;
+	if (bpf_ringbuf_output(&events, &w->batch, visits_event_size(VISITS_MAX),
+			       rb_flags()))
 		count_lost();
 	w->batch.nr = 0;
 }
@@ -149,7 +151,7 @@ static __always_inline int walk_end(void *folio, struct rmap_walk_control *rwc,
 	__u32 tid = (__u32)c->id;
 	struct walk *w = bpf_map_lookup_elem(&walks, &tid);
 	struct walk_event *e;
-	struct event_hdr h;
+	__u32 n;
 
 	if (!w || !w->active)
 		return 0;
@@ -157,27 +159,26 @@ static __always_inline int walk_end(void *folio, struct rmap_walk_control *rwc,
 		w->nested--;
 		return 0;
 	}
-	/* One header for the last visits and the end: the visits must be
-	 * reserved first, to come first in the ring buffer. */
-	fill_hdr_cur(&h, EV_RMAP_WALK, sizeof(*e), c);
-	walk_flush(w, &h);
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (e) {
-		__builtin_memset(e, 0, sizeof(*e));
-		e->hdr = h;
-		e->anon_vma = w->anon_vma;
-		e->pgoff = folio_index(folio, btf);
-		e->nr_pages = folio_nr_pages(folio, btf);
-		e->rmap_one = (__u64)read_field(btf, rwc, rmap_one);
-		e->duration_ns = h.ts - w->ts;
-		e->nr_visits = w->nr_visits;
-		e->flags = w->stopped_early ? WALK_STOPPED : 0;
-		if (read_field(btf, rwc, done))
-			e->flags |= WALK_HAS_DONE;
-		bpf_ringbuf_submit(e, rb_flags());
-	} else {
+	/* Read before e is written over batch's head. Never more than
+	 * VISITS_MAX (walk_visit), but nr lives in map memory: the verifier
+	 * wants the bound of the size it sees here. */
+	n = w->batch.nr;
+	if (n > VISITS_MAX)
+		n = VISITS_MAX;
+	e = walk_end_event(w);
+	fill_hdr_cur(&e->hdr, EV_RMAP_WALK, walk_event_size(n), c);
+	e->anon_vma = w->anon_vma;
+	e->pgoff = folio_index(folio, btf);
+	e->nr_pages = folio_nr_pages(folio, btf);
+	e->rmap_one = (__u64)read_field(btf, rwc, rmap_one);
+	e->duration_ns = e->hdr.ts - w->ts;
+	e->nr_visits = w->nr_visits;
+	e->flags = w->stopped_early ? WALK_STOPPED : 0;
+	if (read_field(btf, rwc, done))
+		e->flags |= WALK_HAS_DONE;
+	if (bpf_ringbuf_output(&events, e, walk_event_size(n), rb_flags()))
 		count_lost();
-	}
+	w->batch.nr = 0;
 	w->active = 0;
 	return 0;
 }
@@ -202,12 +203,8 @@ static __always_inline int walk_visit(__u32 cb, struct vm_area_struct *vma,
 	} else if (!ret) {
 		return 0;	/* invalid_vma said the VMA is fine: no news */
 	}
-	if (w->batch.nr >= VISITS_MAX) {
-		struct event_hdr h;
-
-		fill_hdr_cur(&h, EV_RMAP_VISITS, 0, &c);
-		walk_flush(w, &h);
-	}
+	if (w->batch.nr >= VISITS_MAX)
+		walk_flush(w, &c);
 	/* A flush leaves nr at 0; the test is the array's bound for the
 	 * verifier, which cannot know that. */
 	n = w->batch.nr;

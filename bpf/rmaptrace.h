@@ -127,17 +127,6 @@ enum rmap_callback {
 				 * says the folio is done (try_to_unmap and
 				 * try_to_migrate: no longer mapped anywhere) */
 
-/* EV_RMAP_WALK, after the walk; its visits came before it, same tid. */
-struct walk_event {
-	struct event_hdr hdr;
-	__u64 anon_vma;		/* folio_anon_vma(folio) */
-	__u64 pgoff;		/* folio->index */
-	__u64 nr_pages;
-	__u64 rmap_one;		/* rwc->rmap_one, a kernel text address */
-	__u64 duration_ns;
-	__u32 nr_visits;	/* callbacks seen in this walk */
-	__u32 flags;		/* WALK_* */
-};
 
 /* EV_RMAP_VISIT: one callback on one VMA during a traced walk. Recordings
  * before EV_RMAP_VISITS have these; rmaptrace now sends visits_event. */
@@ -149,10 +138,11 @@ struct visit_event {
 	__u32 ret;		/* the callback's return value */
 };
 
-/* EV_RMAP_VISITS: up to VISITS_MAX callbacks of one traced walk, gathered
- * in the walk's state and sent together before its EV_RMAP_WALK (or as
- * soon as VISITS_MAX have gathered): a ring buffer event per VMA visited
- * was most of a walk's cost. hdr.size covers v[0..nr) only. */
+/* EV_RMAP_VISITS: VISITS_MAX callbacks of one traced walk, gathered in
+ * the walk's state and sent together as soon as that many have gathered
+ * (the rest go with EV_RMAP_WALK): a ring buffer event per VMA visited
+ * was most of a walk's cost. hdr.size covers v[0..nr) only; recordings
+ * made before walk_event had v[] send any nr here. */
 #define VISITS_MAX	16
 struct rmap_visit {
 	struct vma_info vma;
@@ -170,6 +160,25 @@ struct visits_event {
 
 #define visits_event_size(nr) \
 	(offsetof(struct visits_event, v) + (__u64)(nr) * sizeof(struct rmap_visit))
+
+/* EV_RMAP_WALK, after the walk. Its visits came before it (same tid) in
+ * EV_RMAP_VISITS, but for the last up to VISITS_MAX, which follow it in
+ * v[] (hdr.size says how many): one ring buffer event per walk instead
+ * of two, as most walks visit fewer. Recordings before that have no v[]. */
+struct walk_event {
+	struct event_hdr hdr;
+	__u64 anon_vma;		/* folio_anon_vma(folio) */
+	__u64 pgoff;		/* folio->index */
+	__u64 nr_pages;
+	__u64 rmap_one;		/* rwc->rmap_one, a kernel text address */
+	__u64 duration_ns;
+	__u32 nr_visits;	/* callbacks seen in this walk */
+	__u32 flags;		/* WALK_* */
+	struct rmap_visit v[];	/* the walk's last visits */
+};
+
+#define walk_event_size(nr) \
+	(sizeof(struct walk_event) + (__u64)(nr) * sizeof(struct rmap_visit))
 
 /* EV_UNLINK_DONE: the unlink this task began at entry_ts is complete. */
 struct unlink_done_event {

@@ -908,18 +908,20 @@ static void on_visit(struct collector *c, const struct visit_event *e)
 	};
 }
 
-/* A batch is its visits one after the other, under the walker's header. */
-static void on_visits(struct collector *c, const struct visits_event *e)
+/* A batch (EV_RMAP_VISITS, or the tail of EV_RMAP_WALK) is its visits
+ * one after the other, under the walker's header h. */
+static void on_visits(struct collector *c, const struct event_hdr *h,
+		      const struct rmap_visit *v, uint32_t nr)
 {
-	struct visit_event one = { .hdr = e->hdr };
+	struct visit_event one = { .hdr = *h };
 
 	one.hdr.type = EV_RMAP_VISIT;
 	one.hdr.size = sizeof(one);
-	for (uint32_t k = 0; k < e->nr; k++) {
-		one.vma = e->v[k].vma;
-		one.address = e->v[k].address;
-		one.callback = e->v[k].callback;
-		one.ret = e->v[k].ret;
+	for (uint32_t k = 0; k < nr; k++) {
+		one.vma = v[k].vma;
+		one.address = v[k].address;
+		one.callback = v[k].callback;
+		one.ret = v[k].ret;
 		on_visit(c, &one);
 	}
 }
@@ -1102,6 +1104,15 @@ int collector_feed(struct collector *c, const void *data, size_t len)
 			c->malformed++;
 			return -1;
 		}
+	} else if (h->type == EV_RMAP_WALK) {
+		size_t tail = h->size - sizeof(struct walk_event);
+
+		if (h->size < sizeof(struct walk_event) || len < h->size ||
+		    tail % sizeof(struct rmap_visit) ||
+		    tail / sizeof(struct rmap_visit) > VISITS_MAX) {
+			c->malformed++;
+			return -1;
+		}
 	} else if (h->size != event_size[h->type]) {
 		c->malformed++;
 		return -1;
@@ -1127,14 +1138,19 @@ int collector_feed(struct collector *c, const void *data, size_t len)
 	case EV_PUT_ANON_VMA:
 		applied = on_put(c, data);
 		break;
-	case EV_RMAP_WALK:
-		on_walk(c, data);
+	case EV_RMAP_WALK: {
+		const struct walk_event *e = data;
+
+		on_visits(c, h, e->v, (h->size - sizeof(*e)) / sizeof(e->v[0]));
+		on_walk(c, e);
 		break;
+	}
 	case EV_RMAP_VISIT:
 		on_visit(c, data);
 		break;
 	case EV_RMAP_VISITS:
-		on_visits(c, data);
+		on_visits(c, h, ((const struct visits_event *)data)->v,
+			  ((const struct visits_event *)data)->nr);
 		break;
 	case EV_FORK:
 		on_fork(c, data);

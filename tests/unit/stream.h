@@ -44,6 +44,10 @@ struct sim {
 	/* Visits as one EV_RMAP_VISIT each, as recordings made before
 	 * EV_RMAP_VISITS have them; else gathered VISITS_MAX to an event. */
 	bool visit_events;
+	/* The walk's last visits in an EV_RMAP_VISITS before EV_RMAP_WALK,
+	 * as recordings made before walk_event had v[] have them; else they
+	 * follow the walk event in its v[]. */
+	bool walk_split;
 	/* Generators: anon_vmas come from the heap and go back when freed
 	 * (so a story may free a parent only after its children); the
 	 * collector may be NULL, events then go to tap alone. */
@@ -328,7 +332,8 @@ static inline void sim_task(struct sim *s, uint32_t type, const struct proc *cur
  * vmas[] (returning true but for a false at index stop_at, -1 for none);
  * skipped[] were refused by rwc->invalid_vma. */
 /* One visit of a walk by cur: an event of its own, or into batch b, sent
- * when full (and by sim_visits_flush at the walk's end). */
+ * when full (and at the walk's end by sim_visits_flush, or in the walk
+ * event). */
 static inline void sim_visits_flush(struct sim *s, const struct proc *cur,
 				    struct visits_event *b)
 {
@@ -367,7 +372,11 @@ static inline void sim_walk(struct sim *s, const struct proc *cur, const struct 
 			    uint64_t pgoff, uint32_t cb, const struct kvma *const *vmas,
 			    int n, int stop_at, const struct kvma *const *skipped, int nskip)
 {
-	struct walk_event w = {};
+	struct {
+		struct walk_event w;
+		struct rmap_visit tail[VISITS_MAX];
+	} ev = {};
+	struct walk_event *w = &ev.w;
 	struct visits_event b = {};
 	uint64_t start = s->ts + 1;	/* before any of its visits */
 
@@ -376,20 +385,22 @@ static inline void sim_walk(struct sim *s, const struct proc *cur, const struct 
 	for (int k = 0; k < n; k++) {
 		sim_visit(s, cur, &b, vmas[k], vmas[k]->start + ((pgoff - vmas[k]->pgoff) << 12),
 			  cb, k != stop_at);
-		w.nr_visits++;
+		w->nr_visits++;
 		if (k == stop_at) {
-			w.flags = WALK_STOPPED;
+			w->flags = WALK_STOPPED;
 			break;
 		}
 	}
-	sim_visits_flush(s, cur, &b);
-	sim_hdr(s, &w.hdr, EV_RMAP_WALK, sizeof(w), cur);
-	w.flags |= s->walk_flags;
-	w.anon_vma = a->ptr;
-	w.pgoff = pgoff;
-	w.nr_pages = 1;
-	w.duration_ns = w.hdr.ts - start;
-	sim_emit(s, &w.hdr);
+	if (s->walk_split)
+		sim_visits_flush(s, cur, &b);
+	memcpy(w->v, b.v, b.nr * sizeof(b.v[0]));
+	sim_hdr(s, &w->hdr, EV_RMAP_WALK, walk_event_size(b.nr), cur);
+	w->flags |= s->walk_flags;
+	w->anon_vma = a->ptr;
+	w->pgoff = pgoff;
+	w->nr_pages = 1;
+	w->duration_ns = w->hdr.ts - start;
+	sim_emit(s, &w->hdr);
 }
 
 /* The first seed's story, up to the point where all four hold the mapping. */

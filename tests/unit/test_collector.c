@@ -860,10 +860,11 @@ static void test_walk_visits_all(void)
 	dump_viol();
 }
 
-/* A walk of many VMAs: its visits come in several EV_RMAP_VISITS (16 to
- * an event), or one event each as in older recordings; the walk is the
- * same either way. P forks 39 children, all holding the page. */
-static void walk_of_many(bool visit_events)
+/* A walk of many VMAs: its visits come 16 to an EV_RMAP_VISITS and the
+ * last 8 in the walk event; or, as in older recordings, the last 8 in an
+ * EV_RMAP_VISITS of their own, or one event each. The walk is the same
+ * in every form. P forks 39 children, all holding the page. */
+static void walk_of_many(bool visit_events, bool walk_split)
 {
 	static struct proc kids[39];
 	static struct kvma kv[40];
@@ -872,6 +873,7 @@ static void walk_of_many(bool visit_events)
 
 	setup();
 	sim.visit_events = visit_events;
+	sim.walk_split = walk_split;
 	collector_add_process(&col, P.pid);
 	kv[0] = sim_vma(&sim, &P, 0x7f0000000000ULL, 4);
 	sim_prepare(&sim, &P, &kv[0]);
@@ -895,12 +897,43 @@ static void walk_of_many(bool visit_events)
 
 static void test_walk_visits_batched(void)
 {
-	walk_of_many(false);
+	walk_of_many(false, false);
+}
+
+static void test_walk_visits_batched_split(void)
+{
+	walk_of_many(false, true);
 }
 
 static void test_walk_visits_one_by_one(void)
 {
-	walk_of_many(true);
+	walk_of_many(true, false);
+}
+
+/* A walk event whose size is not its head and whole visits, or says
+ * more than VISITS_MAX, or is longer than what was read. */
+static void test_walk_event_malformed(void)
+{
+	struct {
+		struct walk_event w;
+		struct rmap_visit v[VISITS_MAX + 1];
+	} e = {};
+
+	setup();
+	e.w.hdr = (struct event_hdr){ .ts = 1, .type = EV_RMAP_WALK, .pid = 1, .tid = 1 };
+	e.w.hdr.size = walk_event_size(1) - 8;
+	EXPECT_EQ(collector_feed(&col, &e, sizeof(e)), -1);
+	e.w.hdr.size = walk_event_size(VISITS_MAX + 1);
+	EXPECT_EQ(collector_feed(&col, &e, sizeof(e)), -1);
+	e.w.hdr.size = walk_event_size(2);
+	EXPECT_EQ(collector_feed(&col, &e, walk_event_size(2) - 1), -1);
+	e.w.hdr.size = sizeof(struct walk_event) - 8;
+	EXPECT_EQ(collector_feed(&col, &e, sizeof(e)), -1);
+	EXPECT_EQ(col.malformed, 4);
+	EXPECT_EQ(col.walks, 0);
+	e.w.hdr.size = walk_event_size(VISITS_MAX);
+	EXPECT_EQ(collector_feed(&col, &e, sizeof(e)), 0);
+	EXPECT_EQ(col.walks, 1);
 }
 
 /* A batch that says it holds more visits than it does, or none. */
@@ -1105,7 +1138,9 @@ int main(void)
 	RUN(test_walk_visits_all);
 	RUN(test_walk_visits_batched);
 	RUN(test_walk_end_lost_visits_dropped);
+	RUN(test_walk_visits_batched_split);
 	RUN(test_walk_visits_one_by_one);
+	RUN(test_walk_event_malformed);
 	RUN(test_visits_event_malformed);
 	RUN(test_walk_visits_unchained_vma);
 	RUN(test_walk_visit_outside_range);

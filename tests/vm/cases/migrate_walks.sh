@@ -5,11 +5,12 @@
 # through try_to_migrate_one and then remove_migration_pte, and each walk
 # must visit exactly the VMAs of every process of the tree at the mapping.
 #   FORK_TREE_ARGS: the tree (default: the seeds' P/C1/C2/GC story).
+#   RMAPTRACE_FLAGS: more rmaptrace options (migrate_walks_kprobes).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 shape=${FORK_TREE_ARGS:---seed-story}
 pages=3
-out=$(vm_run --numa 2 -- rmaptrace -w $guest_out/trace.rec --check --json -- \
+out=$(vm_run --numa 2 -- rmaptrace ${RMAPTRACE_FLAGS:-} -w $guest_out/trace.rec --check --json -- \
 	fork_tree $shape --pages $pages --migrate 2>&1)
 rc=$?
 [[ $rc == 0 ]] || fail "rmaptrace exited $rc" "$out"
