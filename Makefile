@@ -14,7 +14,7 @@ BPF_CFLAGS  := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibp
 
 # The collector and its reports: plain C, no libbpf, testable anywhere.
 COLLECTOR   := user/collector.c user/race.c user/evbuf.c user/record.c user/dot.c user/check.c user/report.c user/ptrmap.c
-TOOL_SRC    := user/rmaptrace.c user/attach.c user/proc.c $(COLLECTOR)
+TOOL_SRC    := user/rmaptrace.c user/attach.c user/noatomic.c user/proc.c $(COLLECTOR)
 BPF_SRC     := $(wildcard bpf/*.bpf.c bpf/*.bpf.h) bpf/rmaptrace.h
 HEADERS     := $(wildcard user/*.h) bpf/rmaptrace.h
 WORKLOADS   := $(patsubst tests/workloads/%.c,$(OUT)/workloads/%,$(wildcard tests/workloads/*.c))
@@ -40,7 +40,15 @@ $(OUT)/rmaptrace.bpf.o: $(BPF_SRC) | $(OUT)
 $(OUT)/rmaptrace.skel.h: $(OUT)/rmaptrace.bpf.o
 	$(BPFTOOL) gen skeleton $< name rmaptrace_bpf > $@
 
-$(OUT)/rmaptrace: $(TOOL_SRC) $(HEADERS) $(OUT)/rmaptrace.skel.h
+# The same object without cmpxchg, for kernels before 5.12
+# (bpf/anon_vma.bpf.h); user/attach.c loads its bytes into the skeleton.
+$(OUT)/rmaptrace_noatomic.bpf.o: $(BPF_SRC) | $(OUT)
+	$(CLANG) $(BPF_CFLAGS) -DRMAPTRACE_NO_ATOMICS -c bpf/rmaptrace.bpf.c -o $@
+
+$(OUT)/rmaptrace_noatomic.skel.h: $(OUT)/rmaptrace_noatomic.bpf.o
+	$(BPFTOOL) gen skeleton $< name rmaptrace_noatomic_bpf > $@
+
+$(OUT)/rmaptrace: $(TOOL_SRC) $(HEADERS) $(OUT)/rmaptrace.skel.h $(OUT)/rmaptrace_noatomic.skel.h
 	$(CC) $(USER_CFLAGS) -static $(TOOL_SRC) -o $@ -lbpf -lelf -lz -lzstd
 
 workloads: $(WORKLOADS)

@@ -4,9 +4,25 @@
  * unlinked and freed.
  */
 
-/* anon_vma pointers of traced hierarchies -> 1. Work on an anon_vma can
- * run in any task (reclaim, compaction, the last mmput), so frees and
- * walks are filtered by object, not by current. */
+/*
+ * The anon_vmas of traced hierarchies. Work on an anon_vma can run in any
+ * task (reclaim, compaction, the last mmput), so frees and walks are
+ * filtered by object, not by current.
+ *
+ * A direct-mapped table in .bss holds them, indexed by a hash of the
+ * pointer; one whose slot is another's goes to the traced_anon_vmas map.
+ * Each event learns every anon_vma of its chain, and a fork's chain
+ * repeats its parent's, so most are known already; and a hash map's
+ * update at learning and delete at the put were half the cost of a fork
+ * event and of a put (BENCHMARKS.md). A slot is claimed by cmpxchg, so
+ * two anon_vmas learnt at once on two CPUs cannot both think they hold
+ * it. Kernels before 5.12 refuse a program that holds a cmpxchg even
+ * where it is never reached: for them rmaptrace loads a second build of
+ * this object (RMAPTRACE_NO_ATOMICS) in which the map holds every traced
+ * anon_vma and the table is a copy of it, written at learning (which
+ * happens only while a VMA's chain holds the anon_vma, so no put can race
+ * with it) and cleared at the put.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 262144);
@@ -14,15 +30,13 @@ struct {
 	__type(value, __u8);
 } traced_anon_vmas SEC(".maps");
 
-/*
- * A direct-mapped copy of traced_anon_vmas, as tgid_cache is of
- * traced_tgids: each event learns every anon_vma of its chain, and a
- * fork's chain repeats its parent's, so most are known already; a map
- * lookup per AVC was half a fork event's cost. Set when an anon_vma is
- * learnt, which happens only while a VMA's chain holds it, so no put can
- * race with it; cleared when it is put.
- */
-__u64 anon_vma_cache[16384];
+__u64 anon_vma_slots[16384];
+/* Slots in use: a power of two, fewer only for tests (user space's
+ * RMAPTRACE_ANON_VMA_SLOTS), so that the map's path is taken. */
+const volatile __u32 anon_vma_slot_mask = ARRAY_SIZE(anon_vma_slots) - 1;
+/* Entries in traced_anon_vmas, so that most lookups and deletes are
+ * skipped while there are none (with cmpxchg only). */
+__u64 traced_overflow;
 
 /* The low half of v as a plain number. Values loaded through BTF
  * pointers (fentry/fexit) are pointers to the verifier, which refuses any
@@ -44,8 +58,53 @@ static __always_inline __u64 *anon_vma_slot(__u64 av)
 	 * bottom bits say little. */
 	__u32 i = (low_half(av) * 2654435769u) >> 18;
 
-	return &anon_vma_cache[i & (ARRAY_SIZE(anon_vma_cache) - 1)];
+	return &anon_vma_slots[i & anon_vma_slot_mask & (ARRAY_SIZE(anon_vma_slots) - 1)];
 }
+
+#ifndef RMAPTRACE_NO_ATOMICS
+
+static __always_inline bool anon_vma_traced(__u64 av)
+{
+	if (!av)
+		return false;
+	if (*anon_vma_slot(av) == av)
+		return true;
+	return traced_overflow && bpf_map_lookup_elem(&traced_anon_vmas, &av);
+}
+
+static __always_inline void trace_anon_vma(__u64 av)
+{
+	__u64 *slot = anon_vma_slot(av);
+	__u64 old;
+	__u8 one = 1;
+
+	if (!av || *slot == av)
+		return;
+	if (traced_overflow && bpf_map_lookup_elem(&traced_anon_vmas, &av))
+		return;
+	old = __sync_val_compare_and_swap(slot, 0, av);
+	if (!old || old == av)
+		return;
+	/* Counted first, so that the entry is never there uncounted. */
+	__sync_fetch_and_add(&traced_overflow, 1);
+	if (bpf_map_update_elem(&traced_anon_vmas, &av, &one, BPF_NOEXIST))
+		__sync_fetch_and_add(&traced_overflow, -1);
+}
+
+/* At its free: an anon_vma is put once. It can be in its slot and in the
+ * map both, when a learning that found the slot taken was overtaken by
+ * one that found it free. */
+static __always_inline void untrace_anon_vma(__u64 av)
+{
+	__u64 *slot = anon_vma_slot(av);
+
+	if (*slot == av)
+		*slot = 0;
+	if (traced_overflow && !bpf_map_delete_elem(&traced_anon_vmas, &av))
+		__sync_fetch_and_add(&traced_overflow, -1);
+}
+
+#else	/* RMAPTRACE_NO_ATOMICS */
 
 static __always_inline bool anon_vma_traced(__u64 av)
 {
@@ -77,6 +136,8 @@ static __always_inline void untrace_anon_vma(__u64 av)
 		*slot = 0;
 	bpf_map_delete_elem(&traced_anon_vmas, &av);
 }
+
+#endif	/* RMAPTRACE_NO_ATOMICS */
 
 /* Copy avc->anon_vma along the VMA's chain, up to cap AVCs (cap a
  * power of two); with learn, each becomes traced. False when the list

@@ -363,6 +363,79 @@ static const char *preempt_model(char *buf, size_t len)
 	return "voluntary";
 }
 
+/*
+ * BPF atomics beyond add (cmpxchg) came in 5.12; before, the verifier
+ * refuses a program that holds one anywhere, reached or not
+ * (bpf/anon_vma.bpf.h). A socket filter that uses one tells. Only the
+ * kernel's "invalid" says no: any other failure (no privileges, lockdown)
+ * is the real load's to report.
+ */
+static bool bpf_has_cmpxchg(void)
+{
+	const struct bpf_insn insns[] = {
+		/* r0 = 0; *(u64 *)(r10 - 8) = r0; r1 = 1 */
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_STX | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10,
+		  .src_reg = BPF_REG_0, .off = -8 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 1 },
+		/* r0 = cmpxchg_64(r10 - 8, r0, r1) */
+		{ .code = BPF_STX | BPF_ATOMIC | BPF_DW, .dst_reg = BPF_REG_10,
+		  .src_reg = BPF_REG_1, .off = -8, .imm = BPF_CMPXCHG },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, NULL, "GPL", insns,
+			       sizeof(insns) / sizeof(insns[0]), NULL);
+
+	if (fd >= 0) {
+		close(fd);
+		return true;
+	}
+	return errno != EINVAL;
+}
+
+/* rmaptrace_bpf's skeleton over the object built for cmpxchg or the one
+ * built without (user/noatomic.c). */
+static struct rmaptrace_bpf *open_object(bool cmpxchg)
+{
+	struct rmaptrace_bpf *obj;
+	int err;
+
+	if (cmpxchg)
+		return rmaptrace_bpf__open();
+	obj = calloc(1, sizeof(*obj));
+	if (!obj)
+		return NULL;
+	err = rmaptrace_bpf__create_skeleton(obj);
+	if (!err) {
+		obj->skeleton->data = (void *)rmaptrace_noatomic_elf(&obj->skeleton->data_sz);
+		err = bpf_object__open_skeleton(obj->skeleton, NULL);
+	}
+	if (err) {
+		rmaptrace_bpf__destroy(obj);
+		errno = -err;
+		return NULL;
+	}
+	return obj;
+}
+
+/* RMAPTRACE_ANON_VMA_SLOTS=N (a power of two, for tests): use N slots of
+ * the traced anon_vma table, so that most anon_vmas take the map's path
+ * (bpf/anon_vma.bpf.h). 0 if unset or not such a number. */
+static unsigned int anon_vma_slots_override(void)
+{
+	const char *s = getenv("RMAPTRACE_ANON_VMA_SLOTS");
+	char *end;
+	unsigned long n;
+
+	if (!s)
+		return 0;
+	n = strtoul(s, &end, 10);
+	if (*end || !n || (n & (n - 1)) || n > 16384)
+		return 0;
+	return n;
+}
+
 int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *opts,
 		   char *err, size_t len)
 {
@@ -389,7 +462,10 @@ int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *opts,
 		snprintf(err, len, "cannot read kernel BTF: %s", strerror(errno));
 		return -1;
 	}
-	ctx->skel = rmaptrace_bpf__open();
+	ctx->has_cmpxchg = bpf_has_cmpxchg();
+	if (o->verbose && !ctx->has_cmpxchg)
+		fprintf(stderr, "rmaptrace: no BPF cmpxchg (kernel before 5.12): every traced anon_vma goes in a hash map\n");
+	ctx->skel = open_object(ctx->has_cmpxchg);
 	if (!ctx->skel) {
 		snprintf(err, len, "cannot open BPF object: %s", strerror(errno));
 		btf__free(btf);
@@ -408,6 +484,12 @@ int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *opts,
 		bpf_map__set_max_entries(ctx->skel->maps.events, o->ringbuf_bytes);
 	ctx->skel->rodata->wakeup_bytes = (o->ringbuf_bytes ? o->ringbuf_bytes :
 					   bpf_map__max_entries(ctx->skel->maps.events)) / 4;
+	if (anon_vma_slots_override()) {
+		ctx->skel->rodata->anon_vma_slot_mask = anon_vma_slots_override() - 1;
+		if (o->verbose)
+			fprintf(stderr, "rmaptrace: traced anon_vma table: %u slots (RMAPTRACE_ANON_VMA_SLOTS)\n",
+				anon_vma_slots_override());
+	}
 
 	ret = rmaptrace_bpf__load(ctx->skel);
 	if (ret) {
@@ -594,6 +676,37 @@ uint64_t rmaptrace_lost(struct rmaptrace_ctx *ctx)
 {
 	return __atomic_load_n(&ctx->skel->bss->lost_events, __ATOMIC_RELAXED) +
 	       rmaptrace_misses(ctx, NULL);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Traced anon_vmas the BPF side holds (not yet put): in the table, and in
+ * the map but not the table (the table's copies count once). */
+void rmaptrace_traced_anon_vmas(struct rmaptrace_ctx *ctx, uint64_t *table,
+				uint64_t *map)
+{
+	enum { NR = sizeof(ctx->skel->bss->anon_vma_slots) / sizeof(__u64) };
+	static __u64 held[NR];
+	int fd = bpf_map__fd(ctx->skel->maps.traced_anon_vmas);
+	__u64 key, next, *prev = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < NR; i++)
+		if (ctx->skel->bss->anon_vma_slots[i])
+			held[n++] = ctx->skel->bss->anon_vma_slots[i];
+	qsort(held, n, sizeof(held[0]), cmp_u64);
+	*table = n;
+	*map = 0;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		*map += !bsearch(&next, held, n, sizeof(held[0]), cmp_u64);
+		key = next;
+		prev = &key;
+	}
 }
 
 void rmaptrace_close(struct rmaptrace_ctx *ctx)

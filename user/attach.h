@@ -16,6 +16,7 @@ struct rmaptrace_ctx {
 	struct bpf_link *links[MAX_LINKS];
 	int nr_links;
 	bool has_task_vma_iter;	/* the kernel can take a snapshot */
+	bool has_cmpxchg;	/* BPF atomics (5.12+): the object that uses them */
 };
 
 struct attach_opts {
@@ -46,5 +47,11 @@ uint64_t rmaptrace_lost(struct rmaptrace_ctx *ctx);
 /* Program runs skipped; with list, one line per program that had any. */
 uint64_t rmaptrace_misses(struct rmaptrace_ctx *ctx, FILE *list);
 bool rmaptrace_has_num_children(void);
+/* Traced anon_vmas not yet put, as the BPF side holds them. */
+void rmaptrace_traced_anon_vmas(struct rmaptrace_ctx *ctx, uint64_t *table,
+				uint64_t *map);
+
+/* The BPF object built without cmpxchg (user/noatomic.c). */
+const void *rmaptrace_noatomic_elf(size_t *sz);
 
 #endif

@@ -576,9 +576,18 @@ int main(int argc, char **argv)
 	if (lost)
 		recorder_put(&rec, REC_LOST, &lost, sizeof(lost));
 	collector_lost(&col, lost);
-	if (env.verbose)
+	if (env.verbose) {
+		uint64_t table, map;
+
 		fprintf(stderr, "rmaptrace: of the events lost, %llu are program runs the kernel skipped (recursion_misses)\n",
 			(unsigned long long)rmaptrace_misses(&ctx, stderr));
+		/* Once every traced process has exited, 0: else an anon_vma
+		 * was put unseen, or its put did not untrace it. */
+		rmaptrace_traced_anon_vmas(&ctx, &table, &map);
+		fprintf(stderr, "rmaptrace: anon_vmas still traced: %llu (%llu in the table, %llu in the map only)\n",
+			(unsigned long long)(table + map), (unsigned long long)table,
+			(unsigned long long)map);
+	}
 	ring_buffer__free(rb);
 	rmaptrace_close(&ctx);
 	if (child) {
