@@ -253,11 +253,6 @@ static __always_inline int stamp_entry(__u32 func)
 	return 0;
 }
 
-static __always_inline __u64 entry_time(struct cur *c, __u32 func)
-{
-	return stamp_take(c, func);
-}
-
 /* btf: vma is a BTF pointer (fentry/fexit); a constant at every call. */
 static __always_inline int on_anon_vma_prepare(struct vm_area_struct *vma,
 					       int ret, __u64 entry_ts,
@@ -283,7 +278,7 @@ int BPF_PROG(fexit_anon_vma_prepare, struct vm_area_struct *vma, int ret)
 
 	if (!current_traced(&c))
 		return 0;
-	return on_anon_vma_prepare(vma, ret, entry_time(&c, STASH_PREPARE), &c,
+	return on_anon_vma_prepare(vma, ret, stamp_take(&c, STASH_PREPARE), &c,
 				   true);
 }
 
@@ -323,7 +318,7 @@ int BPF_PROG(fexit_anon_vma_fork, struct vm_area_struct *vma,
 
 	if (!current_traced(&c))
 		return 0;
-	return on_anon_vma_fork(vma, pvma, ret, entry_time(&c, STASH_FORK), &c,
+	return on_anon_vma_fork(vma, pvma, ret, stamp_take(&c, STASH_FORK), &c,
 				true);
 }
 
@@ -375,7 +370,7 @@ int BPF_PROG(fexit_anon_vma_clone, struct vm_area_struct *dst,
 	c = cur_get();
 	if (!current_traced(&c))
 		return 0;
-	return on_anon_vma_clone(dst, src, ret, entry_time(&c, STASH_CLONE), &c,
+	return on_anon_vma_clone(dst, src, ret, stamp_take(&c, STASH_CLONE), &c,
 				 true);
 }
 
@@ -392,7 +387,7 @@ int BPF_PROG(fexit_anon_vma_clone3, struct vm_area_struct *dst,
 	c = cur_get();
 	if (!current_traced(&c))
 		return 0;
-	return on_anon_vma_clone(dst, src, ret, entry_time(&c, STASH_CLONE), &c,
+	return on_anon_vma_clone(dst, src, ret, stamp_take(&c, STASH_CLONE), &c,
 				 true);
 }
 
@@ -425,7 +420,7 @@ static __always_inline int on_unlink_done(bool btf)
 	struct stash_args a = {};
 
 	if (btf)
-		a.ts = entry_time(&c, STASH_UNLINK);
+		a.ts = stamp_take(&c, STASH_UNLINK);
 	else
 		stash_take(&c, STASH_UNLINK, &a);
 	if (!a.ts)

@@ -93,11 +93,9 @@ int collector_init(struct collector *c)
 void collector_free(struct collector *c)
 {
 	for (size_t i = 0; i < c->nr_vma; i++)
-		if (c->vma[i].cap_chain > 2)
-			free(c->vma[i].chain.heap);
+		free(vma_chain_block(&c->vma[i]));
 	for (size_t i = 0; i < c->nr_av; i++)
-		if (c->av[i].avcs_heap)
-			free(c->av[i].avcs.heap);
+		free(av_avcs_block(&c->av[i]));
 	free_nodes(c->av, c->av_mapped);
 	free_nodes(c->vma, c->vma_mapped);
 	free(c->mm);
@@ -514,7 +512,7 @@ static void set_chain(struct collector *c, struct vma_node *v,
 		if (chain[k] != NONE && !chain_has(cur, v->nr_chain, chain[k]))
 			avc_link(c, chain[k], v - c->vma);
 	if (n > 2 && n > v->cap_chain) {
-		uint32_t *p = realloc(v->cap_chain > 2 ? v->chain.heap : NULL, n * sizeof(*p));
+		uint32_t *p = realloc(vma_chain_block(v), n * sizeof(*p));
 
 		if (!p)
 			return;

@@ -290,14 +290,25 @@ static inline bool av_checkable(const struct collector *c, uint32_t i)
 	return c->av[i].origin != ORIGIN_UNKNOWN && !c->av[i].partial && !c->lost;
 }
 
+/* The malloc'd block of a list, or NULL while the list is in place. */
+static inline uint32_t *av_avcs_block(const struct anon_vma_node *a)
+{
+	return a->avcs_heap ? a->avcs.heap : NULL;
+}
+
+static inline uint32_t *vma_chain_block(const struct vma_node *v)
+{
+	return v->cap_chain > 2 ? v->chain.heap : NULL;
+}
+
 static inline uint32_t *av_avcs(const struct anon_vma_node *a)
 {
-	return a->avcs_heap ? a->avcs.heap : (uint32_t *)a->avcs.in;
+	return av_avcs_block(a) ?: (uint32_t *)a->avcs.in;
 }
 
 static inline uint32_t *vma_chain(const struct vma_node *v)
 {
-	return v->cap_chain > 2 ? v->chain.heap : (uint32_t *)v->chain.in;
+	return vma_chain_block(v) ?: (uint32_t *)v->chain.in;
 }
 
 /* Ids shown to users: small integers, 1-based, never kernel addresses. */

@@ -244,6 +244,14 @@ static struct evbuf *held;
 static bool lose_exits;
 static uint64_t lost_here;
 
+/* A test hook set: NAME=1 in the environment. */
+static bool env_is_1(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && !strcmp(v, "1");
+}
+
 static int handle_event(void *ctx, void *data, size_t len)
 {
 	const struct event_hdr *h = data;
@@ -487,7 +495,7 @@ int main(int argc, char **argv)
 		col.on_event = report_event;
 		col.cb_ctx = &ro;
 	}
-	lose_exits = getenv("RMAPTRACE_LOSE_EXITS") && !strcmp(getenv("RMAPTRACE_LOSE_EXITS"), "1");
+	lose_exits = env_is_1("RMAPTRACE_LOSE_EXITS");
 	rb = ring_buffer__new(rmaptrace_events_fd(&ctx), handle_event, &col, NULL);
 	if (!rb) {
 		rmaptrace_close(&ctx);

@@ -128,11 +128,11 @@ static int live(int nkids)
 			  c.vma_mapped) +
 		    c.vma_map.cap * (sizeof(uint64_t) + sizeof(uint32_t));
 	for (size_t i = 0; i < c.nr_av; i++) {
-		avc_bytes += c.av[i].avcs_heap ? block(c.av[i].avcs.heap) : 0;
+		avc_bytes += block(av_avcs_block(&c.av[i]));
 		nr_avcs += c.av[i].nr_avcs;
 	}
 	for (size_t i = 0; i < c.nr_vma; i++)
-		avc_bytes += c.vma[i].cap_chain > 2 ? block(c.vma[i].chain.heap) : 0;
+		avc_bytes += block(vma_chain_block(&c.vma[i]));
 	printf("live: %zu anon_vmas, %zu VMAs, %zu AVCs, %zu violations\n", c.nr_av,
 	       c.nr_vma, nr_avcs, c.nr_viol);
 	printf("live: heap %.1f MiB with the model's, the collector's anon_vmas %.1f, VMAs %.1f, AVCs %.1f\n",
