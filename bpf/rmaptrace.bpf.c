@@ -169,20 +169,26 @@ static __always_inline bool stash_take(const struct cur *c, __u32 func,
  * picked by its tid, as one word (tid, low 32 bits of the time; the
  * return knows the high bits: no call lasts 4 s), and is cleared at
  * return. A slot held by another task's call in flight leaves the entry
- * to the stash map above, as does a slot taken from under a task by a
- * colliding one: the return looks there when the slot is not its own.
+ * to the stash map above, and the return looks there when the slot is
+ * not its own. The slot is claimed with cmpxchg where the kernel has it
+ * (bpf/anon_vma.bpf.h says why not everywhere).
  */
 #define STAMP_SLOTS	4096
 #define STAMP_FUNCS	(STASH_UNLINK + 1)
 __u64 entry_stamp[STAMP_SLOTS][STAMP_FUNCS];
+/* Slots in use: fewer only for tests (RMAPTRACE_STAMP_SLOTS), so that
+ * tasks collide and the stash's path is taken. */
+const volatile __u32 stamp_slot_mask = STAMP_SLOTS - 1;
 /* Entries left to the stash and not taken back: while there are none, a
  * return whose slot is not its own (an untraced task's, mostly) need not
  * look there. */
 __u64 stash_fallbacks;
+/* Entries ever left to the stash, for -v. */
+__u64 stash_fallbacks_total;
 
 static __always_inline __u64 *stamp_slot(__u32 tid, __u32 func)
 {
-	return &entry_stamp[tid & (STAMP_SLOTS - 1)][func < STAMP_FUNCS ? func : 0];
+	return &entry_stamp[tid & stamp_slot_mask & (STAMP_SLOTS - 1)][func < STAMP_FUNCS ? func : 0];
 }
 
 /* The entry time is c->ts, or now. */
@@ -194,12 +200,21 @@ static __always_inline void stamp_put(const struct cur *c, __u32 func)
 	__u64 mine = ((__u64)tid << 32) | (__u32)ts;
 
 	if (tid && (!old || old >> 32 == tid)) {
+#ifndef RMAPTRACE_NO_ATOMICS
+		if (__sync_val_compare_and_swap(slot, old, mine) == old)
+			return;
+#else
+		/* Read back: a colliding task may have claimed it meanwhile.
+		 * One that read the slot free before this write and writes
+		 * after this read takes it from under us: our return then
+		 * finds no entry time (cmpxchg, 5.12+, has no such gap). */
 		*slot = mine;
-		/* read back: a colliding task may have claimed it meanwhile */
 		if (*(volatile __u64 *)slot == mine)
 			return;
+#endif
 	}
 	__sync_fetch_and_add(&stash_fallbacks, 1);
+	__sync_fetch_and_add(&stash_fallbacks_total, 1);
 	stash_put(&(struct cur){ .id = c->id, .ts = ts }, func, 0, 0);
 }
 

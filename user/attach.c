@@ -419,19 +419,19 @@ static struct rmaptrace_bpf *open_object(bool cmpxchg)
 	return obj;
 }
 
-/* RMAPTRACE_ANON_VMA_SLOTS=N (a power of two, for tests): use N slots of
- * the traced anon_vma table, so that most anon_vmas take the map's path
- * (bpf/anon_vma.bpf.h). 0 if unset or not such a number. */
-static unsigned int anon_vma_slots_override(void)
+/* NAME=N (a power of two up to max, a test hook): use N slots of a BPF
+ * table, so that more entries collide and take the slower path. 0 if
+ * unset or not such a number. */
+static unsigned int slots_override(const char *name, unsigned long max)
 {
-	const char *s = getenv("RMAPTRACE_ANON_VMA_SLOTS");
+	const char *s = getenv(name);
 	char *end;
 	unsigned long n;
 
 	if (!s)
 		return 0;
 	n = strtoul(s, &end, 10);
-	if (*end || !n || (n & (n - 1)) || n > 16384)
+	if (*end || !n || (n & (n - 1)) || n > max)
 		return 0;
 	return n;
 }
@@ -444,6 +444,7 @@ int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *opts,
 	struct btf *btf;
 	char pbuf[128];
 	const char *model = preempt_model(pbuf, sizeof(pbuf));
+	unsigned int slots;
 	int nr = 0, ret;
 
 	if (model && (!strcmp(model, "full") || !strcmp(model, "lazy") || !strcmp(model, "rt")) &&
@@ -484,11 +485,22 @@ int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *opts,
 		bpf_map__set_max_entries(ctx->skel->maps.events, o->ringbuf_bytes);
 	ctx->skel->rodata->wakeup_bytes = (o->ringbuf_bytes ? o->ringbuf_bytes :
 					   bpf_map__max_entries(ctx->skel->maps.events)) / 4;
-	if (anon_vma_slots_override()) {
-		ctx->skel->rodata->anon_vma_slot_mask = anon_vma_slots_override() - 1;
+	/* Test hooks: the traced anon_vma set's table (its map then holds
+	 * most) and the entry-time slots (the stash then holds many). */
+	slots = slots_override("RMAPTRACE_ANON_VMA_SLOTS",
+			       sizeof(ctx->skel->bss->anon_vma_slots) / sizeof(__u64));
+	if (slots) {
+		ctx->skel->rodata->anon_vma_slot_mask = slots - 1;
 		if (o->verbose)
 			fprintf(stderr, "rmaptrace: traced anon_vma table: %u slots (RMAPTRACE_ANON_VMA_SLOTS)\n",
-				anon_vma_slots_override());
+				slots);
+	}
+	slots = slots_override("RMAPTRACE_STAMP_SLOTS",
+			       sizeof(ctx->skel->bss->entry_stamp) / sizeof(ctx->skel->bss->entry_stamp[0]));
+	if (slots) {
+		ctx->skel->rodata->stamp_slot_mask = slots - 1;
+		if (o->verbose)
+			fprintf(stderr, "rmaptrace: entry-time slots: %u (RMAPTRACE_STAMP_SLOTS)\n", slots);
 	}
 
 	ret = rmaptrace_bpf__load(ctx->skel);
@@ -676,6 +688,11 @@ uint64_t rmaptrace_lost(struct rmaptrace_ctx *ctx)
 {
 	return __atomic_load_n(&ctx->skel->bss->lost_events, __ATOMIC_RELAXED) +
 	       rmaptrace_misses(ctx, NULL);
+}
+
+uint64_t rmaptrace_stash_fallbacks(struct rmaptrace_ctx *ctx)
+{
+	return __atomic_load_n(&ctx->skel->bss->stash_fallbacks_total, __ATOMIC_RELAXED);
 }
 
 static int cmp_u64(const void *a, const void *b)

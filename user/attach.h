@@ -47,6 +47,8 @@ uint64_t rmaptrace_lost(struct rmaptrace_ctx *ctx);
 /* Program runs skipped; with list, one line per program that had any. */
 uint64_t rmaptrace_misses(struct rmaptrace_ctx *ctx, FILE *list);
 bool rmaptrace_has_num_children(void);
+/* Calls whose entry time went to the stash map, its slot being taken. */
+uint64_t rmaptrace_stash_fallbacks(struct rmaptrace_ctx *ctx);
 /* Traced anon_vmas not yet put, as the BPF side holds them. */
 void rmaptrace_traced_anon_vmas(struct rmaptrace_ctx *ctx, uint64_t *table,
 				uint64_t *map);

@@ -280,6 +280,9 @@ void race_suspect(struct collector *c, int inv, uint32_t root, uint32_t diff,
 		  uint64_t ts, uint64_t read_ts, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
 void race_resolve(struct collector *c, uint64_t now, bool all);
+/* Calls whose start was seen and whose end was not (EV_UNLINK_DONE
+ * missing): 0 at the end of a trace whose tasks are all done. */
+size_t race_open_windows(const struct collector *c);
 
 /* The kernel function behind an enum rmap_callback. */
 const char *rmap_callback_name(unsigned int cb);

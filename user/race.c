@@ -175,3 +175,12 @@ void race_resolve(struct collector *c, uint64_t now, bool all)
 	}
 	c->nr_win = kept;
 }
+
+size_t race_open_windows(const struct collector *c)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < c->nr_win; k++)
+		n += c->win[k].t1 == UINT64_MAX;
+	return n;
+}

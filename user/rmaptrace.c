@@ -365,6 +365,9 @@ static int finish_report(struct report_opts *ro)
 	if (env.hist && !env.json)
 		report_hist(&col, ro);
 	report_final(&col, ro);
+	if (env.verbose)
+		fprintf(stderr, "rmaptrace: unlink calls whose end was not seen: %zu\n",
+			race_open_windows(&col));
 	e = env.check && col.nr_viol ? 1 : 0;
 	if (dot_file) {
 		FILE *f = dot_file;
@@ -591,6 +594,8 @@ int main(int argc, char **argv)
 			(unsigned long long)rmaptrace_misses(&ctx, stderr));
 		/* Once every traced process has exited, 0: else an anon_vma
 		 * was put unseen, or its put did not untrace it. */
+		fprintf(stderr, "rmaptrace: entry times left to the stash map (slot taken): %llu\n",
+			(unsigned long long)rmaptrace_stash_fallbacks(&ctx));
 		rmaptrace_traced_anon_vmas(&ctx, &table, &map);
 		fprintf(stderr, "rmaptrace: anon_vmas still traced: %llu (%llu in the table, %llu in the map only)\n",
 			(unsigned long long)(table + map), (unsigned long long)table,

@@ -113,6 +113,32 @@ static void test_seed_story_tree(void)
 	EXPECT_EQ(collector_live_pids(&col, NULL, 0), 0);
 }
 
+/* An unlink's end that never comes (its entry time was lost in the BPF
+ * side, so no EV_UNLINK_DONE names it): its window stays open, and -v
+ * counts it. Every one closes in a whole story. */
+static void tamper_done_entry(struct sim *s, struct event_hdr *h)
+{
+	(void)s;
+	((struct unlink_done_event *)h)->entry_ts = 1;	/* no such call */
+}
+
+static void test_unlink_windows_close(void)
+{
+	struct story st;
+
+	setup();
+	story_fork(&sim, &st);
+	story_exit(&sim, &st);
+	EXPECT_EQ(race_open_windows(&col), 0);
+
+	setup();
+	story_fork(&sim, &st);
+	sim.tamper = tamper_done_entry;	/* the first end: GC's */
+	sim.tamper_type = EV_UNLINK_DONE;
+	story_exit(&sim, &st);
+	EXPECT_EQ(race_open_windows(&col), 1);
+}
+
 /* Invariant 1: a child whose root is not its parent's root. */
 static void tamper_root(struct sim *s, struct event_hdr *h)
 {
@@ -1135,6 +1161,7 @@ int main(void)
 	RUN(test_json_schema);
 	RUN(test_dot_seed_story);
 	RUN(test_dot_one_root);
+	RUN(test_unlink_windows_close);
 	RUN(test_walk_visits_all);
 	RUN(test_walk_visits_batched);
 	RUN(test_walk_end_lost_visits_dropped);
