@@ -365,9 +365,12 @@ static int finish_report(struct report_opts *ro)
 	if (env.hist && !env.json)
 		report_hist(&col, ro);
 	report_final(&col, ro);
-	if (env.verbose)
+	if (env.verbose) {
+		/* Whole lines of both, where they share a pipe (2>&1). */
+		fflush(stdout);
 		fprintf(stderr, "rmaptrace: unlink calls whose end was not seen: %zu\n",
 			race_open_windows(&col));
+	}
 	e = env.check && col.nr_viol ? 1 : 0;
 	if (dot_file) {
 		FILE *f = dot_file;
@@ -590,6 +593,7 @@ int main(int argc, char **argv)
 	if (env.verbose) {
 		uint64_t table, map;
 
+		fflush(stdout);	/* whole lines of both, where they share a pipe */
 		fprintf(stderr, "rmaptrace: of the events lost, %llu are program runs the kernel skipped (recursion_misses)\n",
 			(unsigned long long)rmaptrace_misses(&ctx, stderr));
 		/* Once every traced process has exited, 0: else an anon_vma
