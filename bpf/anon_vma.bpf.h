@@ -61,7 +61,16 @@ static __always_inline __u64 *anon_vma_slot(__u64 av)
 	return &anon_vma_slots[i & anon_vma_slot_mask & (ARRAY_SIZE(anon_vma_slots) - 1)];
 }
 
+/* May traced_anon_vmas hold anything? With cmpxchg, only while it has
+ * entries; without, it holds every traced anon_vma. */
+static __always_inline bool traced_map_used(void)
+{
 #ifndef RMAPTRACE_NO_ATOMICS
+	return traced_overflow;
+#else
+	return true;
+#endif
+}
 
 static __always_inline bool anon_vma_traced(__u64 av)
 {
@@ -69,8 +78,10 @@ static __always_inline bool anon_vma_traced(__u64 av)
 		return false;
 	if (*anon_vma_slot(av) == av)
 		return true;
-	return traced_overflow && bpf_map_lookup_elem(&traced_anon_vmas, &av);
+	return traced_map_used() && bpf_map_lookup_elem(&traced_anon_vmas, &av);
 }
+
+#ifndef RMAPTRACE_NO_ATOMICS
 
 static __always_inline void trace_anon_vma(__u64 av)
 {
@@ -105,15 +116,6 @@ static __always_inline void untrace_anon_vma(__u64 av)
 }
 
 #else	/* RMAPTRACE_NO_ATOMICS */
-
-static __always_inline bool anon_vma_traced(__u64 av)
-{
-	if (!av)
-		return false;
-	if (*anon_vma_slot(av) == av)
-		return true;
-	return bpf_map_lookup_elem(&traced_anon_vmas, &av) != NULL;
-}
 
 static __always_inline void trace_anon_vma(__u64 av)
 {

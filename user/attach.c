@@ -216,8 +216,7 @@ static int plan_hooks(struct rmaptrace_bpf *skel, const struct btf *btf,
 	 * RMAPTRACE_WALK_FALLBACK=1 does so anyway: no kernel of the test
 	 * matrix inlines it, and the fallback must be proven, not assumed. */
 	static const char fallback_note[] = "(for rmap_walk_anon: anonymous folios only)";
-	const char *force = getenv("RMAPTRACE_WALK_FALLBACK");
-	bool fallback = (!in_btf(btf, walk_fn) || (force && !strcmp(force, "1"))) &&
+	bool fallback = (!in_btf(btf, walk_fn) || env_is_1("RMAPTRACE_WALK_FALLBACK")) &&
 			in_btf(btf, "rmap_walk");
 
 	if (fallback) {

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define MAX_LINKS 48
 
@@ -52,6 +54,14 @@ uint64_t rmaptrace_stash_fallbacks(struct rmaptrace_ctx *ctx);
 /* Traced anon_vmas not yet put, as the BPF side holds them. */
 void rmaptrace_traced_anon_vmas(struct rmaptrace_ctx *ctx, uint64_t *table,
 				uint64_t *map);
+
+/* A test hook set: NAME=1 in the environment. */
+static inline bool env_is_1(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && !strcmp(v, "1");
+}
 
 /* The BPF object built without cmpxchg (user/noatomic.c). */
 const void *rmaptrace_noatomic_elf(size_t *sz);

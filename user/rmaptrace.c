@@ -244,14 +244,6 @@ static struct evbuf *held;
 static bool lose_exits;
 static uint64_t lost_here;
 
-/* A test hook set: NAME=1 in the environment. */
-static bool env_is_1(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && !strcmp(v, "1");
-}
-
 static int handle_event(void *ctx, void *data, size_t len)
 {
 	const struct event_hdr *h = data;
