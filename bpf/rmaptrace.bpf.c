@@ -13,6 +13,17 @@ char LICENSE[] SEC("license") = "GPL";
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
+/* user/attach.c (kprobe_link_missed) reads a kprobe link's missed count
+ * at these places, written out there because the build host's uapi
+ * header may predate them: held here to the kernel's own definitions. */
+_Static_assert(__builtin_offsetof(struct bpf_link_info, perf_event.type) == 16 &&
+	       __builtin_offsetof(struct bpf_link_info, perf_event.kprobe.func_name) == 24 &&
+	       __builtin_offsetof(struct bpf_link_info, perf_event.kprobe.name_len) == 32 &&
+	       __builtin_offsetof(struct bpf_link_info, perf_event.kprobe.missed) == 48,
+	       "bpf_link_info.perf_event.kprobe layout");
+_Static_assert(BPF_LINK_TYPE_PERF_EVENT == 7 && BPF_PERF_EVENT_KPROBE == 3 &&
+	       BPF_PERF_EVENT_KRETPROBE == 4, "perf link and event type numbers");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 << 20);	/* resized by user space (-b) */

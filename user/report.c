@@ -124,7 +124,7 @@ void report_event(struct collector *c, const struct event_hdr *h, void *ctx)
 	double t = (h->ts - c->first_ts) / 1e9;
 	char comm[TASK_COMM_LEN];
 	uint32_t av = 0, parent = 0, nr_chain = 0;
-	uint64_t start = 0, end = 0, av_ptr = 0;
+	uint64_t start = 0, end = 0, av_ptr = 0, vma_ptr = 0;
 	uint32_t child = 0;
 
 	switch (h->type) {
@@ -142,6 +142,7 @@ void report_event(struct collector *c, const struct event_hdr *h, void *ctx)
 		parent = id_of(c, e->av.parent);
 		start = e->vma.vm_start;
 		end = e->vma.vm_end;
+		vma_ptr = e->vma.vma;
 		nr_chain = e->nr_chain;
 		break;
 	}
@@ -174,6 +175,9 @@ void report_event(struct collector *c, const struct event_hdr *h, void *ctx)
 		if (start)
 			fprintf(f, ",\"vma_start\":\"0x%llx\",\"vma_end\":\"0x%llx\",\"avcs\":%u",
 				(unsigned long long)start, (unsigned long long)end, nr_chain);
+		/* Which VMA, across splits and merges that move its range. */
+		if (start && o->raw_addrs)
+			fprintf(f, ",\"vma_addr\":\"0x%llx\"", (unsigned long long)vma_ptr);
 		if (child)
 			fprintf(f, ",\"child\":%u", child);
 		fputs("}\n", f);
@@ -190,6 +194,8 @@ void report_event(struct collector *c, const struct event_hdr *h, void *ctx)
 	if (start)
 		fprintf(f, " vma 0x%llx-0x%llx avcs %u", (unsigned long long)start,
 			(unsigned long long)end, nr_chain);
+	if (start && o->raw_addrs)
+		fprintf(f, " [0x%llx]", (unsigned long long)vma_ptr);
 	if (h->type == EV_FORK)
 		fprintf(f, " child %u", child);
 	if (h->type == EV_EXIT)

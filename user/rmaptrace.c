@@ -586,7 +586,7 @@ int main(int argc, char **argv)
 		uint64_t table, map;
 
 		fflush(stdout);	/* whole lines of both, where they share a pipe */
-		fprintf(stderr, "rmaptrace: of the events lost, %llu are program runs the kernel skipped (recursion_misses)\n",
+		fprintf(stderr, "rmaptrace: of the events lost, %llu are program runs the kernel skipped (recursion_misses, kprobe misses)\n",
 			(unsigned long long)rmaptrace_misses(&ctx, stderr));
 		/* Once every traced process has exited, 0: else an anon_vma
 		 * was put unseen, or its put did not untrace it. */

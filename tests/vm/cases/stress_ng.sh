@@ -47,7 +47,7 @@ if [[ $(basename "$kernel") != bullseye ]] && ((lost == 0)); then
 fi
 if ((${skipped:-0} > 0 && skipped == lost)); then
 	echo "XFAIL vm/stress_ng [$(basename "$kernel")]: the kernel skipped $skipped program runs (counted as lost, checks not trusted):"
-	grep -a 'skipped [0-9]* times' <<<"$out" | sed 's/^/  | /'
+	grep -a -e 'skipped [0-9]* times' -e 'missed [0-9]* times' <<<"$out" | sed 's/^/  | /'
 	exit 0
 fi
 finish
