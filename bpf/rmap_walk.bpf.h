@@ -49,9 +49,82 @@ struct {
 /* A task's first walk state, too big for the stack: never written. */
 static struct walk walk_zero;
 
-/* Every thread's exit (task.bpf.h), traced or not: most have no entry. */
+/*
+ * Walk states in .bss, one slot per hash of the tid, claimed by cmpxchg
+ * at the walk's begin and given back at its end: each visit then finds its
+ * walk with a load, where the walks map cost a lookup per visit. A slot
+ * held by another task's walk leaves this walk to the map, as before.
+ * Kernels without cmpxchg (5.10: the RMAPTRACE_NO_ATOMICS object) use the
+ * map only; so does RMAPTRACE_WALK_SLOTS=0 (a test hook: walk_slots_on).
+ */
+#define WALK_SLOTS 64
+struct walk_slot {
+	__u64 tid;		/* 0: free; 64 bits, as cmpxchg wants */
+	struct walk w;
+};
+/* As words, so that the skeleton (user space) need not know the type;
+ * in both objects, so that their .bss agree (user/noatomic.c). */
+__u64 walk_slots[WALK_SLOTS][sizeof(struct walk_slot) / 8];
+const volatile bool walk_slots_on = true;
+
+static __always_inline struct walk_slot *walk_slot(__u32 tid)
+{
+	return (void *)walk_slots[(tid * 2654435769u >> 26) & (WALK_SLOTS - 1)];
+}
+
+/* tid's walk state: its slot's, else the map's entry, else NULL. */
+static __always_inline struct walk *walk_of(__u32 tid)
+{
+#ifndef RMAPTRACE_NO_ATOMICS
+	if (walk_slots_on) {
+		struct walk_slot *s = walk_slot(tid);
+
+		if (s->tid == tid)
+			return &s->w;
+	}
+#endif
+	return bpf_map_lookup_elem(&walks, &tid);
+}
+
+/* A state for tid's new walk: a free slot, else the map's entry. */
+static __always_inline struct walk *walk_claim(__u32 tid)
+{
+	struct walk *w;
+
+#ifndef RMAPTRACE_NO_ATOMICS
+	if (walk_slots_on && tid) {
+		struct walk_slot *s = walk_slot(tid);
+
+		if (__sync_val_compare_and_swap(&s->tid, 0, (__u64)tid) == 0)
+			return &s->w;
+	}
+#endif
+	w = bpf_map_lookup_elem(&walks, &tid);
+	if (w)
+		return w;
+	if (bpf_map_update_elem(&walks, &tid, &walk_zero, BPF_NOEXIST))
+		return NULL;
+	return bpf_map_lookup_elem(&walks, &tid);
+}
+
+/* The walk is over: its slot, if it had one, is free again. */
+static __always_inline void walk_release(__u32 tid)
+{
+#ifndef RMAPTRACE_NO_ATOMICS
+	if (walk_slots_on) {
+		struct walk_slot *s = walk_slot(tid);
+
+		if (s->tid == tid)
+			s->tid = 0;
+	}
+#endif
+}
+
+/* Every thread's exit (task.bpf.h), traced or not: most have no entry.
+ * A slot still held (the walk's end went unseen) is freed too. */
 static __always_inline void walk_task_exit(__u32 tid)
 {
+	walk_release(tid);
 	bpf_map_delete_elem(&walks, &tid);
 }
 
@@ -109,7 +182,7 @@ static __always_inline int walk_begin(void *folio, const struct cur *c, bool btf
 {
 	__u64 anon_vma = folio_anon_vma(folio, btf);
 	__u32 tid = (__u32)c->id;
-	struct walk *w = bpf_map_lookup_elem(&walks, &tid);
+	struct walk *w = walk_of(tid);
 
 	if (w && w->active) {
 		w->nested++;
@@ -117,13 +190,9 @@ static __always_inline int walk_begin(void *folio, const struct cur *c, bool btf
 	}
 	if (!anon_vma_traced(anon_vma))
 		return 0;
-	if (!w) {
-		if (bpf_map_update_elem(&walks, &tid, &walk_zero, BPF_NOEXIST))
-			return 0;
-		w = bpf_map_lookup_elem(&walks, &tid);
-		if (!w)
-			return 0;
-	}
+	w = walk_claim(tid);
+	if (!w)
+		return 0;
 	w->anon_vma = anon_vma;
 	w->nr_visits = 0;
 	w->stopped_early = 0;
@@ -149,7 +218,7 @@ static __always_inline int walk_end(void *folio, struct rmap_walk_control *rwc,
 				    const struct cur *c, bool btf)
 {
 	__u32 tid = (__u32)c->id;
-	struct walk *w = bpf_map_lookup_elem(&walks, &tid);
+	struct walk *w = walk_of(tid);
 	struct walk_event *e;
 	__u32 n;
 
@@ -180,6 +249,7 @@ static __always_inline int walk_end(void *folio, struct rmap_walk_control *rwc,
 		count_lost();
 	w->batch.nr = 0;
 	w->active = 0;
+	walk_release(tid);
 	return 0;
 }
 
@@ -188,8 +258,7 @@ static __always_inline int walk_visit(__u32 cb, struct vm_area_struct *vma,
 				      __u64 address, __u32 ret, bool btf)
 {
 	struct cur c = cur_get();
-	__u32 tid = (__u32)c.id;
-	struct walk *w = bpf_map_lookup_elem(&walks, &tid);
+	struct walk *w = walk_of((__u32)c.id);
 	struct rmap_visit *rv;
 	struct vma_win v = {};
 	__u32 n;
@@ -304,8 +373,7 @@ SEC("kretprobe/rmap_walk_anon")
 int BPF_KRETPROBE(kretprobe_rmap_walk_anon)
 {
 	struct cur c = cur_get();
-	__u32 tid = (__u32)c.id;
-	struct walk *w = bpf_map_lookup_elem(&walks, &tid);
+	struct walk *w = walk_of((__u32)c.id);
 	struct stash_args a;
 
 	/* A nested walk's return: its kprobe stashed nothing. */

@@ -486,7 +486,7 @@ int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *opts,
 	ctx->skel->rodata->wakeup_bytes = (o->ringbuf_bytes ? o->ringbuf_bytes :
 					   bpf_map__max_entries(ctx->skel->maps.events)) / 4;
 	/* Test hooks: the traced anon_vma set's table (its map then holds
-	 * most) and the entry-time slots (the stash then holds many). */
+	 * most), the entry-time slots (the stash then holds many) ... */
 	slots = slots_override("RMAPTRACE_ANON_VMA_SLOTS",
 			       sizeof(ctx->skel->bss->anon_vma_slots) / sizeof(__u64));
 	if (slots) {
@@ -501,6 +501,12 @@ int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *opts,
 		ctx->skel->rodata->stamp_slot_mask = slots - 1;
 		if (o->verbose)
 			fprintf(stderr, "rmaptrace: entry-time slots: %u (RMAPTRACE_STAMP_SLOTS)\n", slots);
+	}
+	/* ... and walk states in the walks map only. */
+	if (getenv("RMAPTRACE_WALK_SLOTS") && !strcmp(getenv("RMAPTRACE_WALK_SLOTS"), "0")) {
+		ctx->skel->rodata->walk_slots_on = false;
+		if (o->verbose)
+			fprintf(stderr, "rmaptrace: walk states in the map only (RMAPTRACE_WALK_SLOTS=0)\n");
 	}
 
 	ret = rmaptrace_bpf__load(ctx->skel);

@@ -4,7 +4,8 @@
 # of them with the table a copy (5.10). With 4 slots most anon_vmas go
 # through the map: the story must come out the same, its walks be seen,
 # and every anon_vma leave the set when put ("still traced: 0" at the
-# end, -v), at 4 slots and at the full size.
+# end, -v), at 4 slots and at the full size. Then the walk states in the
+# walks map only (they take .bss slots otherwise): every walk again.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 out=$(vm_run --numa 2 -- sh "$vm_dir/cases/anon_vma_slots.guest.sh" 2>&1)
@@ -25,4 +26,7 @@ done
 check_seed_tree "$(sed -n 's/^full: //p' <<<"$out")" freed
 check_seed_tree "$(sed -n 's/^four: //p' <<<"$out")" freed
 pages=3 check_migrate_walks "$(sed -n 's/^walk: //p' <<<"$out")" 3
+o=$(sed -n 's/^mapwalk: //p' <<<"$out")
+expect "mapwalk: map-only said" "$(grep -c '^rmaptrace: walk states in the map only' <<<"$o")" 1
+pages=3 check_migrate_walks "$o" 3
 finish
