@@ -37,7 +37,6 @@ expect "unfreed anon_vmas" \
 	"$(grep -a '^{"type":"anon_vma"' <<<"$out" | jq -r 'select(.freed == false) | .id' | wc -l)" 0
 check_replay trace "$out" --check --json --quiet
 echo "  stress-ng: $(jq -c '{events, lost, violations, walks, explained_differences, max_depth, max_width}' <<<"$summary")"
-skipped=$(grep -aoE 'of the events lost, [0-9]+ are program runs' <<<"$out" | grep -oE '[0-9]+')
 lost=$(jq .lost <<<"$summary")
 # Every unlink's end seen, its window closed (but where a lost event may be
 # one, and on 5.10, whose entry-time slots have a gap: stamp_slots.sh).
@@ -45,9 +44,5 @@ unseen=$(grep -oE 'unlink calls whose end was not seen: [0-9]+' <<<"$out" | grep
 if [[ $(basename "$kernel") != bullseye ]] && ((lost == 0)); then
 	expect "unlink calls whose end was not seen" "$unseen" 0
 fi
-if ((${skipped:-0} > 0 && skipped == lost)); then
-	echo "XFAIL vm/stress_ng [$(basename "$kernel")]: the kernel skipped $skipped program runs (counted as lost, checks not trusted):"
-	grep -a -e 'skipped [0-9]* times' -e 'missed [0-9]* times' <<<"$out" | sed 's/^/  | /'
-	exit 0
-fi
+all_skipped "$lost" "$out" && xfail_skipped "$lost" "$out"
 finish
