@@ -445,6 +445,7 @@ int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *opts,
 	char pbuf[128];
 	const char *model = preempt_model(pbuf, sizeof(pbuf));
 	unsigned int slots;
+	const char *env;
 	int nr = 0, ret;
 
 	if (model && (!strcmp(model, "full") || !strcmp(model, "lazy") || !strcmp(model, "rt")) &&
@@ -503,7 +504,8 @@ int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *opts,
 			fprintf(stderr, "rmaptrace: entry-time slots: %u (RMAPTRACE_STAMP_SLOTS)\n", slots);
 	}
 	/* ... and walk states in the walks map only. */
-	if (getenv("RMAPTRACE_WALK_SLOTS") && !strcmp(getenv("RMAPTRACE_WALK_SLOTS"), "0")) {
+	env = getenv("RMAPTRACE_WALK_SLOTS");
+	if (env && !strcmp(env, "0")) {
 		ctx->skel->rodata->walk_slots_on = false;
 		if (o->verbose)
 			fprintf(stderr, "rmaptrace: walk states in the map only (RMAPTRACE_WALK_SLOTS=0)\n");
@@ -658,14 +660,6 @@ int rmaptrace_events_fd(struct rmaptrace_ctx *ctx)
 }
 
 /*
- * Runs of our programs the kernel skipped: a tracing program is not
- * re-entered on a CPU where it is already running, and on preemptible
- * kernels a task can be preempted inside one, so that another task's
- * call on that CPU goes unseen (recursion_misses, 5.12+; 0 before); and
- * kprobes' misses (kprobe_link_missed). Each may be a missing event: they
- * count as lost.
- */
-/*
  * A kprobe's missed count (6.7+ says it in the perf link's info): runs
  * skipped for recursion, and for a kretprobe, returns not seen because all
  * of its instances were taken: at most max(10, 2 x CPUs) calls in flight,
@@ -706,6 +700,14 @@ static uint64_t kprobe_link_missed(struct bpf_link *l, char *func, size_t len)
 	return u.k.missed;
 }
 
+/*
+ * Runs of our programs the kernel skipped: a tracing program is not
+ * re-entered on a CPU where it is already running, and on preemptible
+ * kernels a task can be preempted inside one, so that another task's
+ * call on that CPU goes unseen (recursion_misses, 5.12+; 0 before); and
+ * kprobes' misses (kprobe_link_missed). Each may be a missing event: they
+ * count as lost.
+ */
 uint64_t rmaptrace_misses(struct rmaptrace_ctx *ctx, FILE *list)
 {
 	struct bpf_program *prog;
