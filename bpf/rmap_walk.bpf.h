@@ -86,11 +86,10 @@ static __always_inline struct walk *walk_of(__u32 tid)
 	return bpf_map_lookup_elem(&walks, &tid);
 }
 
-/* A state for tid's new walk: a free slot, else the map's entry. */
-static __always_inline struct walk *walk_claim(__u32 tid)
+/* A state for tid's new walk: a free slot, else the map's entry, w when
+ * walk_of found one (idle: a walk of the map's before). */
+static __always_inline struct walk *walk_claim(__u32 tid, struct walk *w)
 {
-	struct walk *w;
-
 #ifndef RMAPTRACE_NO_ATOMICS
 	if (walk_slots_on && tid) {
 		struct walk_slot *s = walk_slot(tid);
@@ -99,7 +98,6 @@ static __always_inline struct walk *walk_claim(__u32 tid)
 			return &s->w;
 	}
 #endif
-	w = bpf_map_lookup_elem(&walks, &tid);
 	if (w)
 		return w;
 	if (bpf_map_update_elem(&walks, &tid, &walk_zero, BPF_NOEXIST))
@@ -190,7 +188,7 @@ static __always_inline int walk_begin(void *folio, const struct cur *c, bool btf
 	}
 	if (!anon_vma_traced(anon_vma))
 		return 0;
-	w = walk_claim(tid);
+	w = walk_claim(tid, w);
 	if (!w)
 		return 0;
 	w->anon_vma = anon_vma;

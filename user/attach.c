@@ -217,7 +217,7 @@ static int plan_hooks(struct rmaptrace_bpf *skel, const struct btf *btf,
 	 * RMAPTRACE_WALK_FALLBACK=1 does so anyway: no kernel of the test
 	 * matrix inlines it, and the fallback must be proven, not assumed. */
 	static const char fallback_note[] = "(for rmap_walk_anon: anonymous folios only)";
-	bool fallback = (!in_btf(btf, walk_fn) || env_is_1("RMAPTRACE_WALK_FALLBACK")) &&
+	bool fallback = (!in_btf(btf, walk_fn) || env_is("RMAPTRACE_WALK_FALLBACK", "1")) &&
 			in_btf(btf, "rmap_walk");
 
 	if (fallback) {
@@ -321,8 +321,10 @@ static int attach_hook(struct rmaptrace_ctx *ctx, struct hook *h)
 			l = bpf_program__attach(progs[i]);
 		if (!l)
 			return -errno;
-		if (ctx->nr_links < MAX_LINKS)
+		if (ctx->nr_links < MAX_LINKS) {
+			ctx->link_is_kprobe[ctx->nr_links] = h->use_kprobe;
 			ctx->links[ctx->nr_links++] = l;
+		}
 	}
 	return 0;
 }
@@ -445,7 +447,6 @@ int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *opts,
 	char pbuf[128];
 	const char *model = preempt_model(pbuf, sizeof(pbuf));
 	unsigned int slots;
-	const char *env;
 	int nr = 0, ret;
 
 	if (model && (!strcmp(model, "full") || !strcmp(model, "lazy") || !strcmp(model, "rt")) &&
@@ -504,8 +505,7 @@ int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *opts,
 			fprintf(stderr, "rmaptrace: entry-time slots: %u (RMAPTRACE_STAMP_SLOTS)\n", slots);
 	}
 	/* ... and walk states in the walks map only. */
-	env = getenv("RMAPTRACE_WALK_SLOTS");
-	if (env && !strcmp(env, "0")) {
+	if (env_is("RMAPTRACE_WALK_SLOTS", "0")) {
 		ctx->skel->rodata->walk_slots_on = false;
 		if (o->verbose)
 			fprintf(stderr, "rmaptrace: walk states in the map only (RMAPTRACE_WALK_SLOTS=0)\n");
@@ -713,9 +713,14 @@ uint64_t rmaptrace_misses(struct rmaptrace_ctx *ctx, FILE *list)
 	struct bpf_program *prog;
 	uint64_t sum = 0;
 
+	/* Asked at every poll (rmaptrace_lost): kprobe links only. */
 	for (int i = 0; i < ctx->nr_links; i++) {
 		char func[64];
-		uint64_t m = kprobe_link_missed(ctx->links[i], func, sizeof(func));
+		uint64_t m;
+
+		if (!ctx->link_is_kprobe[i])
+			continue;
+		m = kprobe_link_missed(ctx->links[i], func, sizeof(func));
 
 		sum += m;
 		if (list && m)

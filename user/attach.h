@@ -16,6 +16,7 @@ struct bpf_link;
 struct rmaptrace_ctx {
 	struct rmaptrace_bpf *skel;
 	struct bpf_link *links[MAX_LINKS];
+	bool link_is_kprobe[MAX_LINKS];	/* has a missed count to read */
 	int nr_links;
 	bool has_task_vma_iter;	/* the kernel can take a snapshot */
 	bool has_cmpxchg;	/* BPF atomics (5.12+): the object that uses them */
@@ -55,12 +56,12 @@ uint64_t rmaptrace_stash_fallbacks(struct rmaptrace_ctx *ctx);
 void rmaptrace_traced_anon_vmas(struct rmaptrace_ctx *ctx, uint64_t *table,
 				uint64_t *map);
 
-/* A test hook set: NAME=1 in the environment. */
-static inline bool env_is_1(const char *name)
+/* A test hook set: NAME=VALUE in the environment. */
+static inline bool env_is(const char *name, const char *value)
 {
 	const char *v = getenv(name);
 
-	return v && !strcmp(v, "1");
+	return v && !strcmp(v, value);
 }
 
 /* The BPF object built without cmpxchg (user/noatomic.c). */

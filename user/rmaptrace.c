@@ -493,7 +493,7 @@ int main(int argc, char **argv)
 		col.on_event = report_event;
 		col.cb_ctx = &ro;
 	}
-	lose_exits = env_is_1("RMAPTRACE_LOSE_EXITS");
+	lose_exits = env_is("RMAPTRACE_LOSE_EXITS", "1");
 	rb = ring_buffer__new(rmaptrace_events_fd(&ctx), handle_event, &col, NULL);
 	if (!rb) {
 		rmaptrace_close(&ctx);
