@@ -190,7 +190,7 @@ static int plan_hooks(struct rmaptrace_bpf *skel, const struct btf *btf,
 		      char *err, size_t len)
 {
 	__typeof__(skel->progs) *p = &skel->progs;
-	bool clone3 = func_nr_params(btf, "anon_vma_clone") == 3;
+	bool clone3 = func_nr_params(btf, "anon_vma_clone") == 3, taskstats;
 	const char *walk_fn = "rmap_walk_anon";
 	int n = 0;
 
@@ -272,9 +272,14 @@ static int plan_hooks(struct rmaptrace_bpf *skel, const struct btf *btf,
 	HOOK("sched_process_fork", "tp_btf", p->sched_process_fork, NULL,
 	     p->kprobe_wake_up_new_task, NULL, true);
 	hooks[n - 1].kfunc = "wake_up_new_task";
+	/* taskstats_exit is told whether the group died (bpf/task.bpf.h);
+	 * without CONFIG_TASKSTATS, do_exit's entry guesses. */
+	taskstats = in_btf(btf, "taskstats_exit") && !env_is("RMAPTRACE_EXIT_HOOK", "do_exit");
 	HOOK("sched_process_exit", "tp_btf", p->sched_process_exit, NULL,
-	     p->kprobe_do_exit, NULL, true);
-	hooks[n - 1].kfunc = "do_exit";
+	     taskstats ? p->kprobe_taskstats_exit : p->kprobe_do_exit, NULL, true);
+	hooks[n - 1].kfunc = taskstats ? "taskstats_exit" : "do_exit";
+	bpf_program__set_autoload(taskstats ? p->kprobe_do_exit : p->kprobe_taskstats_exit,
+				  false);
 #undef HOOK
 	*nr = n;
 
@@ -290,6 +295,7 @@ static int plan_hooks(struct rmaptrace_bpf *skel, const struct btf *btf,
 		} else if (h->kprobe[0]) {
 			h->use_kprobe = true;
 			h->mode = tp ? (!strcmp(h->kfunc, "do_exit") ? "kprobe do_exit" :
+					!strcmp(h->kfunc, "taskstats_exit") ? "kprobe taskstats_exit" :
 					"kprobe wake_up_new_task") :
 				  h->kprobe[1] ? "kprobe+kretprobe" : "kprobe";
 			disable(h->fentry);
