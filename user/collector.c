@@ -798,9 +798,13 @@ static bool on_unlink(struct collector *c, const struct vma_event *e)
 	struct vma_node *v;
 
 	/* A VMA never seen linked (made before tracing) has no history to
-	 * replay: its counters are not ours to check. */
-	if (vi == NONE)
+	 * replay: its counters are not ours to check. On an anon_vma of the
+	 * trace it is a hole in it, counted so that it shows. */
+	if (vi == NONE) {
+		if (ptrmap_get(&c->av_map, e->vma.anon_vma) != NONE)
+			c->unseen_unlinks++;
 		return false;
+	}
 	v = &c->vma[vi];
 	ai = v->anon_vma;
 	/* Counters before the unlink. */

@@ -228,6 +228,10 @@ struct collector {
 	struct suspect *sus;
 	size_t nr_sus, cap_sus;
 	uint64_t explained;	/* differences explained by overlapping calls */
+	/* Unlinks of VMAs never seen linked whose anon_vma the trace knows:
+	 * a creation the trace missed (or one made before it began, with -p
+	 * where there is no snapshot). */
+	uint64_t unseen_unlinks;
 	uint64_t untrusted_viol;	/* found, then dropped: events were lost */
 	uint64_t last_resolve;
 	uint32_t cur_tid;	/* of the event being applied */

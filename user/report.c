@@ -349,14 +349,15 @@ void report_final(const struct collector *c, const struct report_opts *o)
 		fprintf(f, "{\"type\":\"summary\",\"events\":%llu,\"lost\":%llu,"
 			"\"violations\":%zu,\"walks\":%llu,\"malformed\":%llu,"
 			"\"truncated_chains\":%llu,\"dropped_visits\":%llu,"
-			"\"explained_differences\":%llu,"
+			"\"explained_differences\":%llu,\"unseen_unlinks\":%llu,"
 			"\"max_depth\":%u,\"max_width\":%u,\"checked\":%s}\n",
 			(unsigned long long)c->events, (unsigned long long)c->lost,
 			o->check ? c->nr_viol : 0, (unsigned long long)c->walks,
 			(unsigned long long)c->malformed,
 			(unsigned long long)c->truncated_chains,
 			(unsigned long long)c->stale_visits,
-			(unsigned long long)c->explained, depth, width,
+			(unsigned long long)c->explained,
+			(unsigned long long)c->unseen_unlinks, depth, width,
 			o->check && !c->lost ? "true" : "false");
 		return;
 	}
@@ -387,6 +388,10 @@ void report_final(const struct collector *c, const struct report_opts *o)
 	if (c->stale_visits)
 		fprintf(f, "%llu visits of rmap walks whose end was not seen were dropped\n",
 			(unsigned long long)c->stale_visits);
+	if (c->unseen_unlinks)
+		fprintf(f, "%llu VMAs of traced anon_vmas were unlinked without having been "
+			"seen linked (a creation the trace missed, or made before it began)\n",
+			(unsigned long long)c->unseen_unlinks);
 }
 
 /* A log2 histogram in the style of bcc's print_log2_hist. */

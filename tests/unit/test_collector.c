@@ -341,6 +341,36 @@ static void test_race_out_of_order_too_large(void)
 	EXPECT_EQ(count_viol(INV_NUM_CHILDREN), 1);
 }
 
+/* A VMA linked while nothing watched (a creation the trace missed), then
+ * unlinked in view: counted when its anon_vma is the trace's, not when
+ * the anon_vma is as unknown as the VMA. */
+static void test_unseen_unlinks(void)
+{
+	struct proc p = { 100, 0xffff888001000000ULL };
+	struct kvma v, w, x;
+
+	setup();
+	collector_add_process(&col, p.pid);
+	v = sim_vma(&sim, &p, 0x7f0000000000ULL, 8);
+	sim_prepare(&sim, &p, &v);
+	sim.mute = true;
+	w = sim_vma(&sim, &p, 0x7f0000010000ULL, 1);
+	w.anon_vma = v.anon_vma;
+	avc_link(&w, v.anon_vma);
+	v.anon_vma->num_active_vmas++;
+	x = sim_vma(&sim, &p, 0x7f0000020000ULL, 1);
+	sim_prepare(&sim, &p, &x);
+	sim.mute = false;
+	sim_unlink(&sim, &p, &x);
+	EXPECT_EQ(col.unseen_unlinks, 0);
+	sim_unlink(&sim, &p, &w);
+	EXPECT_EQ(col.unseen_unlinks, 1);
+	sim_unlink(&sim, &p, &v);
+	collector_finish(&col);
+	EXPECT_EQ(col.nr_viol, 0);
+	EXPECT_EQ(col.unseen_unlinks, 1);
+}
+
 /*
  * Attaching to a tree that already exists: the snapshot's records alone
  * must rebuild the seed's diagram, be judged whole, and be checked from
@@ -1174,6 +1204,7 @@ int main(void)
 	RUN(test_inv2_num_children);
 	RUN(test_inv2_self_link_given_back);
 	RUN(test_inv3_num_active_vmas);
+	RUN(test_unseen_unlinks);
 	RUN(test_snapshot_rebuilds_seed_tree);
 	RUN(test_snapshot_then_violation);
 	RUN(test_snapshot_partial_not_checked);

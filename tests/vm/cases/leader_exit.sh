@@ -10,7 +10,7 @@
 # exit untraced the group: the clones were filtered out, and the teardown
 # found the kernel's count above the derived one (stress_ng on sid, where
 # stress-ng's madvise threads outlive their leader by a split or two).
-# Three runs: tp_btf or the default, --kprobes (taskstats_exit), and
+# (The old code's recordings replay with unseen_unlinks 14.) Three runs: tp_btf or the default, --kprobes (taskstats_exit), and
 # --kprobes at do_exit's entry.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -28,6 +28,7 @@ for mode in default kprobes do_exit; do
 	expect "$mode: violations" "$(jq .violations <<<"$summary")" 0
 	expect "$mode: lost" "$(jq .lost <<<"$summary")" 0
 	expect "$mode: checked" "$(jq .checked <<<"$summary")" true
+	expect "$mode: unlinks of VMAs never seen linked" "$(jq .unseen_unlinks <<<"$summary")" 0
 	[[ -z ${hook[$mode]:-} ]] || grep -aq "hook sched_process_exit .*${hook[$mode]}" <<<"$o" ||
 		errors+=("$mode: exits not watched by ${hook[$mode]}")
 	events=$(grep -a '^{"type":"event"' <<<"$o")

@@ -48,6 +48,7 @@ common() {
 	[[ -n $sum ]] || { errors+=("$s: no summary"); return; }
 	expect "$s: violations" "$(jq .violations <<<"$sum")" 0
 	expect "$s: lost" "$(jq .lost <<<"$sum")" 0
+	expect "$s: unlinks of VMAs never seen linked" "$(jq .unseen_unlinks <<<"$sum")" 0
 	expect "$s: unfreed anon_vmas" "$(records "$sec" | jq -r 'select(.freed == false) | .id' | wc -l)" 0
 	addr=$(kv "$sec" addr)
 	id=$(mapping_av "$sec" "$addr")
