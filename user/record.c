@@ -2,8 +2,9 @@
 /* Writing and reading recordings (format in record.h). No libbpf. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -71,60 +72,47 @@ int recorder_close(struct recorder *r)
 }
 
 /*
- * Where the records come from: a regular file is mapped and read in
- * place (no copy through stdio: replay speed is mostly bytes moved), any
- * other stream (a pipe, fmemopen) is read into buf.
+ * Where the records come from: any stream, read in large blocks into one
+ * buffer that stays in the cache, records handed out in place. A mapped
+ * file was slower here: the records' first touch through the mapping (a
+ * TLB miss and a populated page every 4 KiB, costly in a VM) was a
+ * quarter of a replay; read() copies from the page cache through the
+ * kernel's direct map.
  */
 struct rec_src {
 	FILE *f;
-	const unsigned char *map;
-	size_t size, pos, dropped, ready;
-	unsigned char *buf;
+	unsigned char *blk;	/* SRC_BLOCK + REC_MAX_PAYLOAD bytes */
+	size_t len, at;		/* blk[at, len) not handed out yet */
+	unsigned char *buf;	/* a record copied to 8-byte alignment */
 };
 
-/* Pages already replayed leave our resident set (they stay cached). */
-#define SRC_DROP_CHUNK	(64u << 20)
-
-/* Pages ahead are mapped 2 MiB at a time, in one call rather than a
- * fault per few pages (the host's page-fault path was a fifth of a
- * replay's time). Before 5.14 the call fails and faults do it. */
-#define SRC_POPULATE	(2u << 20)
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#endif
+#define SRC_BLOCK	(256u << 10)
 
 /* The next n bytes, or NULL with *got set to what was there. */
 static const void *src_next(struct rec_src *s, size_t n, size_t *got)
 {
 	const unsigned char *p;
 
-	if (!s->map) {
-		*got = fread(s->buf, 1, n, s->f);
-		return *got == n ? s->buf : NULL;
-	}
-	if (s->pos - s->dropped >= 2 * SRC_DROP_CHUNK) {
-		madvise((void *)(s->map + s->dropped), SRC_DROP_CHUNK, MADV_DONTNEED);
-		s->dropped += SRC_DROP_CHUNK;
-	}
-	if (s->pos + n > s->ready && s->ready < s->size) {
-		size_t from = s->pos & ~(size_t)4095, to = from + SRC_POPULATE;
+	if (s->len - s->at < n) {
+		/* The rest goes to the block's start: an 8-byte record head
+		 * there leaves its payload aligned, and so on until a payload
+		 * of odd length (only until the next refill). */
+		size_t keep = s->len - s->at;
 
-		if (to > s->size)
-			to = s->size;
-		madvise((void *)(s->map + from), to - from, MADV_POPULATE_READ);
-		s->ready = to;
+		memmove(s->blk, s->blk + s->at, keep);
+		s->at = 0;
+		s->len = keep;
+		while (s->len < n) {
+			size_t r = fread(s->blk + s->len, 1, SRC_BLOCK + REC_MAX_PAYLOAD - s->len, s->f);
+
+			if (!r)
+				break;
+			s->len += r;
+		}
 	}
-	*got = n <= s->size - s->pos ? n : s->size - s->pos;
-	p = s->map + s->pos;
-	/* A record is about three cache lines and this runs twice per record:
-	 * four lines 1 KiB ahead keep the next records on their way while the
-	 * collector works (a replay 7% faster; the copy below, the records'
-	 * first touch, was still a quarter of its time). */
-	__builtin_prefetch(p + 1024);
-	__builtin_prefetch(p + 1024 + 64);
-	__builtin_prefetch(p + 1024 + 128);
-	__builtin_prefetch(p + 1024 + 192);
-	s->pos += *got;
+	*got = n <= s->len - s->at ? n : s->len - s->at;
+	p = s->blk + s->at;
+	s->at += *got;
 	if (*got != n)
 		return NULL;
 	/* The collector reads structs: hand it aligned bytes. */
@@ -143,26 +131,16 @@ int replay_stream(FILE *f, struct collector *c, struct replay_info *info,
 {
 	static unsigned char buf[REC_MAX_PAYLOAD] __attribute__((aligned(8)));
 	struct rec_src src = { .f = f, .buf = buf };
-	struct stat st;
 	int ret;
 
 	memset(info, 0, sizeof(*info));
-	if (!fstat(fileno(f), &st) && S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    ftell(f) == 0) {
-		void *m = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fileno(f), 0);
-
-		if (m != MAP_FAILED) {
-			madvise(m, st.st_size, MADV_SEQUENTIAL);
-			src.map = m;
-			src.size = st.st_size;
-		}
+	src.blk = aligned_alloc(64, SRC_BLOCK + REC_MAX_PAYLOAD);
+	if (!src.blk) {
+		snprintf(err, len, "out of memory for the read buffer");
+		return -1;
 	}
-	if (!src.map)
-		/* Records are small: read them in large blocks, not 4 KiB ones. */
-		setvbuf(f, NULL, _IOFBF, 1 << 20);
 	ret = replay_records(&src, c, info, err, len);
-	if (src.map)
-		munmap((void *)src.map, src.size);
+	free(src.blk);
 	return ret;
 }
 
@@ -178,7 +156,7 @@ static int replay_records(struct rec_src *s, struct collector *c,
 	if (data)
 		memcpy(&info->hdr, data, sizeof(info->hdr));
 	else
-		memcpy(&info->hdr, s->map ? s->map : s->buf, n);
+		memcpy(&info->hdr, s->blk, n);
 	if (n < 8 || memcmp(info->hdr.magic, REC_MAGIC, 8)) {
 		snprintf(err, len, "offset 0: not an rmaptrace recording (bad magic)");
 		return -1;
