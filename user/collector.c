@@ -162,6 +162,7 @@ static void add_proc(struct collector *c, uint32_t pid, uint32_t ppid)
 		return;
 	if (!GROW(c->proc, c->nr_proc, c->cap_proc))
 		return;
+	c->mm_gen++;
 	if (ptrmap_put(&c->pid_map, pid_key(pid), c->nr_proc))
 		return;
 	c->proc[c->nr_proc++] = (struct proc_node){ .pid = pid, .ppid = ppid };
@@ -222,8 +223,15 @@ static uint32_t new_mm(struct collector *c, uint64_t ptr, uint32_t pid,
 	if (comm)
 		memcpy(m->comm, comm, TASK_COMM_LEN);
 	m->comm[TASK_COMM_LEN - 1] = 0;
+	c->mm_gen++;
 	ptrmap_put(&c->mm_map, ptr, c->nr_mm);
 	return c->nr_mm++;
+}
+
+/* h names the mm and tgid bind_current_mm bound last, and nothing moved since. */
+static bool bound(const struct collector *c, const struct event_hdr *h)
+{
+	return h->mm == c->bound_mm && h->pid == c->bound_pid && c->bound_gen == c->mm_gen;
 }
 
 /* The header names current's mm: bind it to current's tgid. */
@@ -231,17 +239,28 @@ static void bind_current_mm(struct collector *c, const struct event_hdr *h)
 {
 	uint32_t i;
 
-	if (!h->mm || !find_proc(c, h->pid))
+	if (!h->mm)
 		return;
-	i = ptrmap_get(&c->mm_map, h->mm);
-	if (i != NONE && (c->mm[i].pid == h->pid || c->mm[i].pid == 0)) {
-		mm_name(c, i, h->pid);
-		memcpy(c->mm[i].comm, h->comm, TASK_COMM_LEN);
-		c->mm[i].comm[TASK_COMM_LEN - 1] = 0;
-		return;
+	if (bound(c, h)) {
+		i = c->bound;
+	} else {
+		if (!find_proc(c, h->pid))
+			return;
+		i = ptrmap_get(&c->mm_map, h->mm);
+		if (i == NONE || (c->mm[i].pid != h->pid && c->mm[i].pid != 0))
+			/* Unknown, or a dead process's mm whose address was reused. */
+			i = new_mm(c, h->mm, h->pid, h->comm);
+		else
+			mm_name(c, i, h->pid);
+		if (i == NONE)
+			return;
+		c->bound_mm = h->mm;
+		c->bound_pid = h->pid;
+		c->bound = i;
+		c->bound_gen = c->mm_gen;
 	}
-	/* Unknown, or a dead process's mm whose address was reused. */
-	new_mm(c, h->mm, h->pid, h->comm);
+	memcpy(c->mm[i].comm, h->comm, TASK_COMM_LEN);
+	c->mm[i].comm[TASK_COMM_LEN - 1] = 0;
 }
 
 /* The mm a VMA event's VMA belongs to. anon_vma_fork runs in the parent on
@@ -250,8 +269,11 @@ static void bind_current_mm(struct collector *c, const struct event_hdr *h)
 static uint32_t vma_mm(struct collector *c, const struct event_hdr *h,
 		       uint64_t mm)
 {
-	uint32_t i = ptrmap_get(&c->mm_map, mm);
+	uint32_t i;
 
+	if (mm == h->mm && bound(c, h))
+		return c->bound;
+	i = ptrmap_get(&c->mm_map, mm);
 	if (mm == h->mm)
 		return i;
 	if (i != NONE && c->mm[i].pid == 0 && c->mm[i].forked_by == h->pid)
@@ -291,8 +313,10 @@ static void on_exit_event(struct collector *c, const struct task_event *e)
 	/* Its mms' addresses may now be reused by other processes. */
 	for (uint32_t i = ptrmap_get(&c->pid_mms, pid_key(e->child_pid)); i != NONE;
 	     i = c->mm[i].next_of_pid)
-		if (ptrmap_get(&c->mm_map, c->mm[i].ptr) == i)
+		if (ptrmap_get(&c->mm_map, c->mm[i].ptr) == i) {
 			ptrmap_del(&c->mm_map, c->mm[i].ptr);
+			c->mm_gen++;
+		}
 	ptrmap_del(&c->pid_mms, pid_key(e->child_pid));
 }
 
@@ -340,32 +364,34 @@ static void note_derived_max(struct collector *c, uint32_t i)
 		a->derived_max.num_active_vmas = d.num_active_vmas;
 }
 
-static uint32_t new_anon_vma(struct collector *c, uint64_t ptr,
-			     enum av_origin origin)
+/* The node for ptr, made with origin if the trace has none yet (*made). */
+static uint32_t anon_vma_node(struct collector *c, uint64_t ptr,
+			      enum av_origin origin, bool *made)
 {
 	struct anon_vma_node *a;
+	uint32_t i = c->nr_av;
 
+	*made = false;
 	if (!grow_nodes((void **)&c->av, &c->cap_av, c->nr_av, sizeof(*c->av), &c->av_mapped,
 			&c->av_ready))
-		return NONE;
+		return ptrmap_get(&c->av_map, ptr);
+	if (ptrmap_get_or_put(&c->av_map, ptr, &i) == 1)
+		return i;
 	a = &c->av[c->nr_av];
 	memset(a, 0, sizeof(*a));
 	a->ptr = ptr;
 	a->root = a->parent = a->mm = NONE;
 	a->origin = origin;
-	ptrmap_put(&c->av_map, ptr, c->nr_av);
+	*made = true;
 	return c->nr_av++;
 }
 
 /* The node for ptr, made (of unknown origin) when first seen. */
 static uint32_t anon_vma_of(struct collector *c, uint64_t ptr)
 {
-	uint32_t i;
+	bool made;
 
-	if (!ptr)
-		return NONE;
-	i = ptrmap_get(&c->av_map, ptr);
-	return i != NONE ? i : new_anon_vma(c, ptr, ORIGIN_UNKNOWN);
+	return ptr ? anon_vma_node(c, ptr, ORIGIN_UNKNOWN, &made) : NONE;
 }
 
 /* Learn root and parent from a snapshot, once. */
@@ -546,20 +572,20 @@ static void set_anon_vma(struct collector *c, struct vma_node *v, uint32_t i)
 static uint32_t vma_of(struct collector *c, const struct event_hdr *h,
 		       const struct vma_info *vi, bool create)
 {
-	uint32_t i = ptrmap_get(&c->vma_map, vi->vma);
+	uint32_t i = c->nr_vma;
 	struct vma_node *v;
 
-	if (i == NONE) {
-		if (!create || !grow_nodes((void **)&c->vma, &c->cap_vma, c->nr_vma,
-					   sizeof(*c->vma), &c->vma_mapped,
-					   &c->vma_ready))
+	if (!create || !grow_nodes((void **)&c->vma, &c->cap_vma, c->nr_vma,
+				   sizeof(*c->vma), &c->vma_mapped, &c->vma_ready)) {
+		i = ptrmap_get(&c->vma_map, vi->vma);
+		if (i == NONE)
 			return NONE;
-		i = c->nr_vma++;
+	} else if (ptrmap_get_or_put(&c->vma_map, vi->vma, &i) != 1) {
+		c->nr_vma++;
 		v = &c->vma[i];
 		memset(v, 0, sizeof(*v));
 		v->ptr = vi->vma;
 		v->anon_vma = NONE;
-		ptrmap_put(&c->vma_map, vi->vma, i);
 	}
 	v = &c->vma[i];
 	v->mm = vma_mm(c, h, vi->mm);
@@ -598,18 +624,18 @@ static void on_prepare(struct collector *c, const struct vma_event *e)
 {
 	uint32_t chain[MAX_CHAIN], n, vi, ai;
 	struct vma_node *v;
+	bool made;
 
 	if (e->ret || !e->av.anon_vma)
 		return;
 	vi = vma_of(c, &e->hdr, &e->vma, true);
 	if (vi == NONE)
 		return;
-	ai = ptrmap_get(&c->av_map, e->av.anon_vma);
-	if (ai == NONE) {
+	ai = anon_vma_node(c, e->av.anon_vma, ORIGIN_PREPARE, &made);
+	if (ai == NONE)
+		return;
+	if (made) {
 		/* Not a neighbour's (find_mergeable_anon_vma): a new root. */
-		ai = new_anon_vma(c, e->av.anon_vma, ORIGIN_PREPARE);
-		if (ai == NONE)
-			return;
 		c->av[ai].mm = c->vma[vi].mm;
 		c->av[ai].vm_start = e->vma.vm_start;
 	}
@@ -627,17 +653,17 @@ static void on_fork_vma(struct collector *c, const struct vma_event *e)
 {
 	uint32_t chain[MAX_CHAIN], n, vi, ai, pvi;
 	struct vma_node *v;
+	bool made;
 
 	if (e->ret || !e->av.anon_vma)
 		return;
 	vi = vma_of(c, &e->hdr, &e->vma, true);
 	if (vi == NONE)
 		return;
-	ai = ptrmap_get(&c->av_map, e->av.anon_vma);
-	if (ai == NONE) {
-		ai = new_anon_vma(c, e->av.anon_vma, ORIGIN_FORK);
-		if (ai == NONE)
-			return;
+	ai = anon_vma_node(c, e->av.anon_vma, ORIGIN_FORK, &made);
+	if (ai == NONE)
+		return;
+	if (made) {
 		c->av[ai].mm = c->vma[vi].mm;
 		c->av[ai].vm_start = e->vma.vm_start;
 	} else if (!chain_has(vma_chain(&c->vma[vi]), c->vma[vi].nr_chain, ai)) {
@@ -1045,6 +1071,7 @@ static void on_walk(struct collector *c, const struct walk_event *e)
 			const struct vma_node *v = &c->vma[i];
 			struct walk_vma m = { .vma = i, .pid = mm_pid(c, v->mm),
 					      .vm_start = v->vm_start };
+
 			bool seen = false;
 
 			if (v->dead || !chain_has(vma_chain(v), v->nr_chain, ai) ||

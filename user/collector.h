@@ -205,6 +205,11 @@ struct collector {
 	struct ptrmap pid_map;	/* pid -> its newest proc_node */
 	struct ptrmap pid_mms;	/* pid -> its newest mm_node, then next_of_pid */
 	size_t nr_live_proc;
+	/* Events come in runs from one task: the last header's mm and tgid,
+	 * the mm node they were bound to, valid while mm_gen (bumped at every
+	 * change of mm_map or pid_map) is what it was then. */
+	uint64_t bound_mm, bound_gen, mm_gen;
+	uint32_t bound_pid, bound;
 
 	struct violation *viol;
 	size_t nr_viol, cap_viol;

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ptrmap.h"
@@ -76,28 +78,67 @@ static int grow(struct ptrmap *m)
 	return 0;
 }
 
-int ptrmap_put(struct ptrmap *m, uint64_t key, uint32_t val)
+/* key's slot (*found), else where it goes: the first tombstone on its
+ * probe path, or the empty slot that ends it. */
+static size_t probe(const struct ptrmap *m, uint64_t key, bool *found)
+{
+	size_t i, tomb = SIZE_MAX;
+
+	for (i = slot(key, m->cap); m->keys[i] != EMPTY; i = (i + 1) & (m->cap - 1)) {
+		if (m->keys[i] == key) {
+			*found = true;
+			return i;
+		}
+		if (m->keys[i] == DELETED && tomb == SIZE_MAX)
+			tomb = i;
+	}
+	*found = false;
+	return tomb != SIZE_MAX ? tomb : i;
+}
+
+/* key's slot, added (empty of value) if it was not there (!*found);
+ * SIZE_MAX when key cannot be a key or the table cannot grow. */
+static size_t slot_for(struct ptrmap *m, uint64_t key, bool *found)
 {
 	size_t i;
 
 	if (key <= DELETED)
-		return -1;
+		return SIZE_MAX;
 	if ((m->used + 1) * 4 > m->cap * 3 && grow(m))
-		return -1;
-	i = find(m, key);
-	if (m->keys[i] != key) {
-		/* Reuse the first tombstone on the probe path, if any. */
-		size_t j = slot(key, m->cap);
-
-		while (m->keys[j] != DELETED && j != i)
-			j = (j + 1) & (m->cap - 1);
-		if (j == i)
+		return SIZE_MAX;
+	i = probe(m, key, found);
+	if (!*found) {
+		if (m->keys[i] == EMPTY)
 			m->used++;
-		i = j;
 		m->keys[i] = key;
 		m->live++;
 	}
+	return i;
+}
+
+int ptrmap_put(struct ptrmap *m, uint64_t key, uint32_t val)
+{
+	bool found;
+	size_t i = slot_for(m, key, &found);
+
+	if (i == SIZE_MAX)
+		return -1;
 	m->vals[i] = val;
+	return 0;
+}
+
+int ptrmap_get_or_put(struct ptrmap *m, uint64_t key, uint32_t *val)
+{
+	bool found;
+	size_t i = slot_for(m, key, &found);
+
+	if (i == SIZE_MAX)
+		return -1;
+	if (found) {
+		*val = m->vals[i];
+		return 1;
+	}
+	m->vals[i] = *val;
 	return 0;
 }
 

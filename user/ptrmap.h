@@ -19,6 +19,9 @@ int ptrmap_init(struct ptrmap *m, size_t hint);
 void ptrmap_free(struct ptrmap *m);
 uint32_t ptrmap_get(const struct ptrmap *m, uint64_t key);
 int ptrmap_put(struct ptrmap *m, uint64_t key, uint32_t val);
+/* One probe for "find it, else add it": 1 and *val its value if key was
+ * there, 0 once *val is put under it, -1 when it cannot be added. */
+int ptrmap_get_or_put(struct ptrmap *m, uint64_t key, uint32_t *val);
 void ptrmap_del(struct ptrmap *m, uint64_t key);
 
 #endif

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * user/ptrmap.c, the pointer -> node index map every event goes through.
+ * ptrmap_get_or_put finds or adds in one probe; with tombstones on the
+ * path it must still find a key that sits past them, and reuse them when
+ * it adds.
+ */
+#include <stdint.h>
+#include "ptrmap.h"
+#include "unit.h"
+
+/* Slab-like pointers: shared high bits, 64-byte strides. */
+static uint64_t key_of(uint32_t n)
+{
+	return 0xffff888100000000ull + (uint64_t)n * 64;
+}
+
+static void test_get_or_put_finds_or_adds(void)
+{
+	struct ptrmap m;
+	uint32_t v = 7;
+
+	EXPECT_EQ(ptrmap_init(&m, 0), 0);
+	EXPECT_EQ(ptrmap_get_or_put(&m, key_of(1), &v), 0);
+	EXPECT_EQ(ptrmap_get(&m, key_of(1)), 7);
+	v = 9;
+	EXPECT_EQ(ptrmap_get_or_put(&m, key_of(1), &v), 1);
+	EXPECT_EQ(v, 7);		/* the stored value, not the offered one */
+	EXPECT_EQ(m.live, 1);
+	EXPECT_EQ(ptrmap_get_or_put(&m, 0, &v), -1);
+	EXPECT_EQ(ptrmap_get_or_put(&m, 1, &v), -1);
+	EXPECT_EQ(m.live, 1);
+	ptrmap_free(&m);
+}
+
+/* Grown from the smallest table, every key keeps its value. */
+static void test_growth_keeps_everything(void)
+{
+	enum { N = 100000 };
+	struct ptrmap m;
+	uint32_t n, v, bad = 0;
+
+	EXPECT_EQ(ptrmap_init(&m, 0), 0);
+	for (n = 0; n < N; n++) {
+		v = n;
+		if (ptrmap_get_or_put(&m, key_of(n), &v) != 0)
+			bad++;
+	}
+	for (n = 0; n < N; n++)
+		if (ptrmap_get(&m, key_of(n)) != n)
+			bad++;
+	EXPECT_EQ(bad, 0);
+	EXPECT_EQ(m.live, N);
+	EXPECT(m.used * 4 <= m.cap * 3, "load %zu of %zu above 3/4", m.used, m.cap);
+	ptrmap_free(&m);
+}
+
+/* Delete every third key: the live ones past a tombstone are still found
+ * (not added twice), and putting the deleted ones back fills tombstones
+ * rather than empty slots. */
+static void test_tombstones(void)
+{
+	enum { N = 3000 };
+	struct ptrmap m;
+	uint32_t n, v, dup = 0, lost = 0;
+	size_t used;
+
+	EXPECT_EQ(ptrmap_init(&m, N), 0);
+	for (n = 0; n < N; n++)
+		EXPECT_EQ(ptrmap_put(&m, key_of(n), n), 0);
+	for (n = 0; n < N; n += 3)
+		ptrmap_del(&m, key_of(n));
+	used = m.used;
+	for (n = 0; n < N; n++) {
+		if (n % 3 == 0)
+			continue;
+		v = UINT32_MAX;
+		if (ptrmap_get_or_put(&m, key_of(n), &v) != 1 || v != n)
+			dup++;
+	}
+	EXPECT_EQ(dup, 0);
+	EXPECT_EQ(m.live, N - (N + 2) / 3);
+	for (n = 0; n < N; n += 3) {
+		v = n;
+		EXPECT_EQ(ptrmap_get_or_put(&m, key_of(n), &v), 0);
+	}
+	EXPECT_EQ(m.used, used);
+	EXPECT_EQ(m.live, N);
+	for (n = 0; n < N; n++)
+		if (ptrmap_get(&m, key_of(n)) != n)
+			lost++;
+	EXPECT_EQ(lost, 0);
+	ptrmap_free(&m);
+}
+
+int main(void)
+{
+	int failures = 0;
+
+	RUN(test_get_or_put_finds_or_adds);
+	RUN(test_growth_keeps_everything);
+	RUN(test_tombstones);
+	return failures ? 1 : 0;
+}
