@@ -1037,7 +1037,9 @@ static void on_walk(struct collector *c, const struct walk_event *e)
 			continue;
 		}
 		w->callback = p->v.callback;
-		walk_add(&w->visited, &w->nr_visited, &w->cap_visited, &p->v);
+		if (walk_add(&w->visited, &w->nr_visited, &w->cap_visited, &p->v) &&
+		    p->v.vma != NONE)
+			c->vma[p->v.vma].visited = true;
 		if (!checkable)
 			continue;
 		v = p->v.vma != NONE ? &c->vma[p->v.vma] : NULL;
@@ -1072,15 +1074,11 @@ static void on_walk(struct collector *c, const struct walk_event *e)
 			struct walk_vma m = { .vma = i, .pid = mm_pid(c, v->mm),
 					      .vm_start = v->vm_start };
 
-			bool seen = false;
-
 			if (v->dead || !chain_has(vma_chain(v), v->nr_chain, ai) ||
 			    !vma_covers(v, first, last))
 				continue;
 			w->nr_predicted++;
-			for (uint32_t j = 0; j < w->nr_visited && !seen; j++)
-				seen = w->visited[j].vma == i;
-			if (seen)
+			if (v->visited)
 				continue;
 			/* Without a false from an rmap_one, a walk with a done()
 			 * test was most likely ended by it: the folio was no
@@ -1094,6 +1092,10 @@ static void on_walk(struct collector *c, const struct walk_event *e)
 		}
 		walk_cost_add(c, ai, e->duration_ns);
 	}
+	/* A wide tree's walk visits thousands: marks, not a search per AVC. */
+	for (k = 0; k < w->nr_visited; k++)
+		if (w->visited[k].vma != NONE)
+			c->vma[w->visited[k].vma].visited = false;
 	c->nr_pending = keep;
 	c->stats.ns_hist[log2_slot(e->duration_ns)]++;
 	c->stats.visits_hist[log2_slot(w->nr_visited)]++;

@@ -95,6 +95,7 @@ struct vma_node {
 	 * chain[0..nr_last_chain) keeps those AVCs' anon_vmas. */
 	uint32_t nr_last_chain, last_anon_vma;
 	bool dead;
+	bool visited;		/* by the walk on_walk is judging (in padding) */
 };
 struct mm_node {
 	uint64_t ptr;

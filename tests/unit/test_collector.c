@@ -1147,6 +1147,26 @@ static void test_walk_stopped_early(void)
 	EXPECT_EQ(col.nr_viol, 0);
 }
 
+/* What one walk visited says nothing of the next: a walk that reaches two
+ * of four VMAs after one that reached all four misses two. */
+static void test_walk_after_walk(void)
+{
+	struct story st;
+	const struct kvma *all[4];
+
+	setup();
+	story_fork(&sim, &st);
+	all[0] = &st.p, all[1] = &st.c1, all[2] = &st.c2, all[3] = &st.gc;
+	sim_walk(&sim, &st.P, st.p.anon_vma, st.p.pgoff, CB_TRY_TO_MIGRATE_ONE,
+		 all, 4, -1, NULL, 0);
+	EXPECT_EQ(col.walk.nr_missed, 0);
+	sim_walk(&sim, &st.P, st.p.anon_vma, st.p.pgoff, CB_TRY_TO_MIGRATE_ONE,
+		 all, 2, -1, NULL, 0);
+	EXPECT_EQ(col.walk.nr_visited, 2);
+	EXPECT_EQ(col.walk.nr_predicted, 4);
+	EXPECT_EQ(col.walk.nr_missed, 2);
+}
+
 /* try_to_migrate's walk ends when done() finds the folio unmapped: the
  * VMAs it did not reach are missed for that reason, and only when the
  * kernel said the walk had a done(). */
@@ -1241,6 +1261,7 @@ int main(void)
 	RUN(test_walk_visit_outside_range);
 	RUN(test_walk_stopped_early);
 	RUN(test_walk_done_reason);
+	RUN(test_walk_after_walk);
 	RUN(test_walk_invalid_vma_reason);
 	collector_free(&col);
 	return failures ? 1 : 0;
