@@ -228,9 +228,12 @@ struct collector {
 	size_t nr_wcost, cap_wcost;
 	struct ptrmap wcost_map;	/* anon_vma node index -> wcost index */
 
+	/* win[win_head..nr_win) are the windows kept, in about the order
+	 * their calls began; win_base + k names win[k] while it is kept. */
 	struct op_window *win;
-	size_t nr_win, cap_win;
-	struct ptrmap open_win;	/* tid -> its window still open (unlink) */
+	size_t nr_win, cap_win, win_head;
+	uint64_t win_base;
+	struct ptrmap open_win;	/* tid -> the name of its window still open (unlink) */
 	struct suspect *sus;
 	size_t nr_sus, cap_sus;
 	uint64_t explained;	/* differences explained by overlapping calls */

@@ -37,27 +37,78 @@ static uint64_t tid_key(uint32_t tid)
 	return (uint64_t)tid + 2;
 }
 
+/* A window's name as open_win keeps it: its index plus win_base, modulo
+ * a number that leaves out the map's NONE; and the index of a name. */
+#define WIN_NAMES	((uint64_t)NONE)
+static uint32_t win_name(const struct collector *c, size_t k)
+{
+	return (c->win_base + k) % WIN_NAMES;
+}
+
+static size_t win_index(const struct collector *c, uint32_t name)
+{
+	return (name + WIN_NAMES - c->win_base % WIN_NAMES) % WIN_NAMES;
+}
+
+static void add_window(struct collector *c, const struct op_window *w)
+{
+	if (!GROW(c->win, c->nr_win, c->cap_win))
+		return;
+	if (w->t1 == UINT64_MAX)
+		ptrmap_put(&c->open_win, tid_key(w->tid), win_name(c, c->nr_win));
+	c->win[c->nr_win++] = *w;
+}
+
 /* The current event's task changed root's hierarchy within [t0, t1]
  * (t1 UINT64_MAX: the call goes on; a task has one such call at a time). */
 void race_window(struct collector *c, uint32_t root, uint64_t t0, uint64_t t1)
 {
-	if (root == NONE || !GROW(c->win, c->nr_win, c->cap_win))
-		return;
-	if (t1 == UINT64_MAX)
-		ptrmap_put(&c->open_win, tid_key(c->cur_tid), c->nr_win);
-	c->win[c->nr_win++] = (struct op_window){ root, c->cur_tid, t0, t1, c->events };
+	if (root != NONE)
+		add_window(c, &(struct op_window){ root, c->cur_tid, t0, t1, c->events });
 }
 
 /* tid's call that began at t0 returned at t1. */
 void race_window_end(struct collector *c, uint32_t tid, uint64_t t0, uint64_t t1)
 {
-	uint32_t k = ptrmap_get(&c->open_win, tid_key(tid));
+	uint32_t name = ptrmap_get(&c->open_win, tid_key(tid));
+	size_t k;
 
-	if (k == NONE || k >= c->nr_win || c->win[k].tid != tid || c->win[k].t0 != t0 ||
+	if (name == NONE)
+		return;
+	k = win_index(c, name);
+	if (k < c->win_head || k >= c->nr_win || c->win[k].tid != tid || c->win[k].t0 != t0 ||
 	    c->win[k].t1 != UINT64_MAX)
 		return;
 	c->win[k].t1 = t1;
 	ptrmap_del(&c->open_win, tid_key(tid));
+}
+
+/* Forget the windows over before keep_from. Calls come in about the order
+ * they began, so the old ones are at the front: the front is dropped, up
+ * to the first call begun since keep_from, and never scanned again; a call
+ * begun before it but not over (still running, its end lost, or long)
+ * goes to the back instead, so that the front moves on. Windows behind
+ * the front that are over stay a while longer, which only widens the
+ * set a suspect is judged against with calls outside its horizon. */
+static void forget_windows(struct collector *c, uint64_t keep_from)
+{
+	size_t end = c->nr_win, live;
+
+	while (c->win_head < end && c->win[c->win_head].t0 < keep_from) {
+		struct op_window w = c->win[c->win_head++];
+
+		if (w.t1 >= keep_from)
+			add_window(c, &w);
+	}
+	/* Move the kept ones down once the dropped front is as long as they:
+	 * each window is moved a bounded number of times on average. */
+	live = c->nr_win - c->win_head;
+	if (c->win_head && c->win_head >= live) {
+		memmove(c->win, c->win + c->win_head, live * sizeof(*c->win));
+		c->win_base += c->win_head;
+		c->nr_win = live;
+		c->win_head = 0;
+	}
 }
 
 void race_suspect(struct collector *c, int inv, uint32_t root, uint32_t diff,
@@ -131,7 +182,7 @@ void race_resolve(struct collector *c, uint64_t now, bool all)
 {
 	uint64_t keep_from = now > 2 * RACE_HORIZON_NS ? now - 2 * RACE_HORIZON_NS : 0;
 	struct op_window *sorted = NULL;
-	size_t kept = 0;
+	size_t kept = 0, nr = c->nr_win - c->win_head;
 
 	if (!all && now < c->last_resolve + RACE_HORIZON_NS / 4)
 		return;
@@ -140,12 +191,12 @@ void race_resolve(struct collector *c, uint64_t now, bool all)
 		if (!all && c->sus[k].ts + RACE_HORIZON_NS > now)
 			continue;
 		/* some suspect is due: index the windows once for all of them */
-		sorted = malloc((c->nr_win ? c->nr_win : 1) * sizeof(*sorted));
+		sorted = malloc((nr ? nr : 1) * sizeof(*sorted));
 		if (!sorted)
 			break;
-		if (c->nr_win)	/* a suspect can come with no call in flight */
-			memcpy(sorted, c->win, c->nr_win * sizeof(*sorted));
-		qsort(sorted, c->nr_win, sizeof(*sorted), by_root_t0);
+		if (nr)	/* a suspect can come with no call in flight */
+			memcpy(sorted, c->win + c->win_head, nr * sizeof(*sorted));
+		qsort(sorted, nr, sizeof(*sorted), by_root_t0);
 	}
 	for (size_t k = 0; k < c->nr_sus; k++) {
 		struct suspect *s = &c->sus[k];
@@ -156,31 +207,22 @@ void race_resolve(struct collector *c, uint64_t now, bool all)
 			c->sus[kept++] = *s;
 			continue;
 		}
-		if (sorted && overlapping(sorted, c->nr_win, s) >= s->diff)
+		if (sorted && overlapping(sorted, nr, s) >= s->diff)
 			c->explained++;
 		else
 			collector_violation(c, s->invariant, s->ts, "%s", s->msg);
 	}
 	free(sorted);
 	c->nr_sus = kept;
-	if (all)
-		return;
-	kept = 0;
-	for (size_t k = 0; k < c->nr_win; k++) {
-		if (c->win[k].t1 < keep_from)
-			continue;
-		if (c->win[k].t1 == UINT64_MAX)
-			ptrmap_put(&c->open_win, tid_key(c->win[k].tid), kept);
-		c->win[kept++] = c->win[k];
-	}
-	c->nr_win = kept;
+	if (!all)
+		forget_windows(c, keep_from);
 }
 
 size_t race_open_windows(const struct collector *c)
 {
 	size_t n = 0;
 
-	for (size_t k = 0; k < c->nr_win; k++)
+	for (size_t k = c->win_head; k < c->nr_win; k++)
 		n += c->win[k].t1 == UINT64_MAX;
 	return n;
 }

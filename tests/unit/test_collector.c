@@ -139,6 +139,36 @@ static void test_unlink_windows_close(void)
 	EXPECT_EQ(race_open_windows(&col), 1);
 }
 
+/* Windows are forgotten from the front, in the order calls came: one
+ * still open at the front (its end lost, or not come yet) must neither
+ * stop that nor be forgotten itself, and its end must still find it
+ * after the windows have moved. 10 s of calls, one a millisecond: the
+ * windows kept are those of the last two horizons, not all of them. */
+static void test_windows_forgotten_past_open_one(void)
+{
+	const uint64_t ms = 1000000;
+	size_t kept_most = 0;
+
+	setup();
+	col.cur_tid = 7;
+	race_window(&col, 0, ms / 2, UINT64_MAX);
+	col.cur_tid = 8;
+	for (uint64_t t = ms; t <= 10000 * ms; t += ms) {
+		col.events++;
+		race_window(&col, 0, t, t + ms / 4);
+		race_resolve(&col, t, false);
+		if (col.nr_win - col.win_head > kept_most)
+			kept_most = col.nr_win - col.win_head;
+	}
+	EXPECT(kept_most <= 2 * RACE_HORIZON_NS / ms + RACE_HORIZON_NS / 4 / ms + 2,
+	       "%zu windows kept at most", kept_most);
+	EXPECT(col.win_head <= col.nr_win - col.win_head, "front %zu of %zu", col.win_head,
+	       col.nr_win);
+	EXPECT_EQ(race_open_windows(&col), 1);
+	race_window_end(&col, 7, ms / 2, 10001 * ms);
+	EXPECT_EQ(race_open_windows(&col), 0);
+}
+
 /* Invariant 1: a child whose root is not its parent's root. */
 static void tamper_root(struct sim *s, struct event_hdr *h)
 {
@@ -1249,6 +1279,7 @@ int main(void)
 	RUN(test_dot_seed_story);
 	RUN(test_dot_one_root);
 	RUN(test_unlink_windows_close);
+	RUN(test_windows_forgotten_past_open_one);
 	RUN(test_walk_visits_all);
 	RUN(test_walk_visits_batched);
 	RUN(test_walk_end_lost_visits_dropped);
