@@ -65,10 +65,15 @@ uint32_t ptrmap_get(const struct ptrmap *m, uint64_t key)
 static int grow(struct ptrmap *m)
 {
 	/* Rehash at the live size: tombstones go away; a map that was full
-	 * of live keys doubles, so loads stay between 3/8 and 3/4. */
+	 * of live keys doubles, so loads stay between 3/8 and 3/4. A map a
+	 * third or more tombstones (the node maps, whose objects the kernel
+	 * frees as fast as it makes them) gets room for four times its live
+	 * keys: probes, which run to an empty slot, cross a table a quarter
+	 * full or less for longer before the next rehash. */
 	struct ptrmap n;
+	size_t dead = m->used - m->live;
 
-	if (ptrmap_init(&n, m->live + 1))
+	if (ptrmap_init(&n, 2 * dead >= m->live ? 2 * m->live + 1 : m->live + 1))
 		return -1;
 	for (size_t i = 0; i < m->cap; i++)
 		if (m->keys[i] > DELETED)

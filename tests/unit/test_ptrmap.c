@@ -93,6 +93,39 @@ static void test_tombstones(void)
 	ptrmap_free(&m);
 }
 
+/* The node maps churn: the kernel frees objects as fast as it makes
+ * them, so a few live keys leave a trail of tombstones. A rehash forced
+ * by them must leave room for four times the live keys (probes run to an
+ * empty slot), and no key may be lost on the way. */
+static void test_churn_rehash_room(void)
+{
+	enum { LIVE = 100, STEPS = 20000 };
+	struct ptrmap m;
+	uint32_t n, rehashes = 0, tight = 0, lost = 0;
+	size_t used;
+
+	EXPECT_EQ(ptrmap_init(&m, 0), 0);
+	for (n = 0; n < LIVE; n++)
+		EXPECT_EQ(ptrmap_put(&m, key_of(n), n), 0);
+	for (n = LIVE; n < LIVE + STEPS; n++) {
+		ptrmap_del(&m, key_of(n - LIVE));
+		used = m.used;
+		EXPECT_EQ(ptrmap_put(&m, key_of(n), n), 0);
+		if (m.used < used) {	/* rehashed: the tombstones went */
+			rehashes++;
+			if (m.cap < 4 * m.live)
+				tight++;
+		}
+		if (ptrmap_get(&m, key_of(n - LIVE / 2)) != n - LIVE / 2)
+			lost++;
+	}
+	EXPECT(rehashes > 10, "%u rehashes", rehashes);
+	EXPECT_EQ(tight, 0);
+	EXPECT_EQ(lost, 0);
+	EXPECT_EQ(m.live, LIVE);
+	ptrmap_free(&m);
+}
+
 int main(void)
 {
 	int failures = 0;
@@ -100,5 +133,6 @@ int main(void)
 	RUN(test_get_or_put_finds_or_adds);
 	RUN(test_growth_keeps_everything);
 	RUN(test_tombstones);
+	RUN(test_churn_rehash_room);
 	return failures ? 1 : 0;
 }
