@@ -10,9 +10,10 @@ check_replay sigint "$(sed -n 's/^int: //p' <<<"$out")" --check --json
 took=$(grep -oE 'duration_rc=0 took=[0-9]+' <<<"$out" | grep -oE '[0-9]+$')
 [[ -n $took ]] || fail "rmaptrace -d 2 did not exit 0" "$out"
 # Start-up (loading BPF under emulation) comes on top of the 2 s, and
-# varies with the host's load; a -d that is not obeyed runs into the 30 s
-# hold, so the bound sits between the two.
-((took >= 2 && took < 20)) || errors+=("-d 2 stopped after ${took}s (the command holds 30s)")
+# varies with the host's load (20 s seen while the host ran benchmarks
+# beside the guest). The command starts after rmaptrace and holds 30 s, so
+# a -d that is not obeyed takes 30 s or more: that is the bound.
+((took >= 2 && took < 30)) || errors+=("-d 2 stopped after ${took}s (the command holds 30s)")
 grep -q '^d: .*events, 0 lost' <<<"$out" || errors+=("-d 2 printed no summary")
 [[ -s $rec_dir/duration.rec ]] || errors+=("duration.rec: not brought back from the guest")
 expect "duration.rec replayed: the live summary" \
