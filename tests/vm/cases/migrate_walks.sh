@@ -10,10 +10,15 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 shape=${FORK_TREE_ARGS:---seed-story}
 pages=3
-out=$(vm_run --numa 2 -- rmaptrace ${RMAPTRACE_FLAGS:-} -w $guest_out/trace.rec --check --json -- \
+out=$(vm_run --numa 2 -- rmaptrace -v ${RMAPTRACE_FLAGS:-} -w $guest_out/trace.rec --check --json -- \
 	fork_tree $shape --pages $pages --migrate 2>&1)
 rc=$?
 [[ $rc == 0 ]] || fail "rmaptrace exited $rc" "$out"
+# Program runs the kernel skipped (sid, 89 in one run of the wide tree
+# while the host was loaded) leave walks short: not a wrong check. Events
+# the ring buffer dropped are not excused.
+lost=$(grep -a '^{"type":"summary"' <<<"$out" | jq .lost)
+all_skipped "${lost:-0}" "$out" && xfail_skipped "$lost" "$out"
 
 check_migrate_walks "$out" "$pages"
 check_replay trace "$out" --check --json
