@@ -87,16 +87,22 @@ void race_window_end(struct collector *c, uint32_t tid, uint64_t t0, uint64_t t1
  * they began, so the old ones are at the front: the front is dropped, up
  * to the first call begun since keep_from, and never scanned again; a call
  * begun before it but not over (still running, its end lost, or long)
- * goes to the back instead, so that the front moves on. Windows behind
- * the front that are over stay a while longer, which only widens the
- * set a suspect is judged against with calls outside its horizon. */
+ * goes to the back instead, so that the front moves on, and so does one
+ * that claims to begin past the horizon ahead of the stream (a broken
+ * recording's), which would hold the front forever. Windows behind the
+ * front that are over stay a while longer, which only widens the set a
+ * suspect is judged against with calls outside its horizon. */
 static void forget_windows(struct collector *c, uint64_t keep_from)
 {
 	size_t end = c->nr_win, live;
 
-	while (c->win_head < end && c->win[c->win_head].t0 < keep_from) {
-		struct op_window w = c->win[c->win_head++];
+	while (c->win_head < end) {
+		struct op_window w = c->win[c->win_head];
 
+		/* keep_from is two horizons behind the stream (or 0) */
+		if (w.t0 >= keep_from && w.t0 - keep_from <= 3 * RACE_HORIZON_NS)
+			break;
+		c->win_head++;
 		if (w.t1 >= keep_from)
 			add_window(c, &w);
 	}
