@@ -33,8 +33,8 @@
 #define MADV_POPULATE_WRITE 23
 #endif
 
-static bool grow_nodes(void **arr, size_t *cap, size_t nr, size_t size, bool *mapped,
-		       size_t *ready)
+static bool grow_nodes_slow(void **arr, size_t *cap, size_t nr, size_t size, bool *mapped,
+			    size_t *ready)
 {
 	void *p;
 
@@ -66,6 +66,14 @@ static bool grow_nodes(void **arr, size_t *cap, size_t nr, size_t size, bool *ma
 	*arr = p;
 	*cap = *cap ? *cap * 2 : 64;
 	return true;
+}
+
+/* Room for node nr? Asked at every lookup that may make one: the
+ * populated stretch answers without a call. */
+static inline bool grow_nodes(void **arr, size_t *cap, size_t nr, size_t size, bool *mapped,
+			      size_t *ready)
+{
+	return nr < *ready || grow_nodes_slow(arr, cap, nr, size, mapped, ready);
 }
 
 static void free_nodes(void *arr, bool mapped)
@@ -394,20 +402,38 @@ static uint32_t anon_vma_of(struct collector *c, uint64_t ptr)
 	return ptr ? anon_vma_node(c, ptr, ORIGIN_UNKNOWN, &made) : NONE;
 }
 
-/* Learn root and parent from a snapshot, once. */
+/* Node hint is ptr's, as the map would say: a node the trace already
+ * links to (a parent, a chain's next) spares a lookup. */
+static bool av_is(const struct collector *c, uint32_t hint, uint64_t ptr)
+{
+	return hint != NONE && c->av[hint].ptr == ptr && !c->av[hint].freed;
+}
+
+/* ptr's node, where hint is the node it likely is. */
+static uint32_t anon_vma_hinted(struct collector *c, uint64_t ptr, uint32_t hint)
+{
+	return av_is(c, hint, ptr) ? hint : anon_vma_of(c, ptr);
+}
+
+/* Learn root and parent from a snapshot, once. parent: the node s->parent
+ * likely is (the forked VMA's anon_vma), or NONE; its root is then the
+ * likely root. */
 static void learn_links(struct collector *c, uint32_t i,
-			const struct anon_vma_snap *s)
+			const struct anon_vma_snap *s, uint32_t parent)
 {
 	struct anon_vma_node *a = &c->av[i];
 
+	if (!av_is(c, parent, s->parent))
+		parent = NONE;
 	if (a->root == NONE && s->root) {
-		uint32_t r = s->root == s->anon_vma ? i : anon_vma_of(c, s->root);
+		uint32_t r = s->root == s->anon_vma ? i :
+			     anon_vma_hinted(c, s->root, parent != NONE ? c->av[parent].root : NONE);
 
 		c->av[i].root = r;
 	}
 	a = &c->av[i];
 	if (a->parent == NONE && s->parent) {
-		uint32_t p = s->parent == s->anon_vma ? i : anon_vma_of(c, s->parent);
+		uint32_t p = s->parent == s->anon_vma ? i : anon_vma_hinted(c, s->parent, parent);
 
 		c->av[i].parent = p;
 	}
@@ -595,16 +621,22 @@ static uint32_t vma_of(struct collector *c, const struct event_hdr *h,
 	return i;
 }
 
-/* Chain entries as node indices; the caller's buffer holds MAX_CHAIN. */
+/* Chain entries as node indices; the caller's buffer holds MAX_CHAIN.
+ * first: the node chain[0] likely is (vma->anon_vma's), or NONE. The
+ * kernel lists a VMA's AVCs youngest first (anon_vma_fork adds its own at
+ * the head of a copy of the parent's, in order), so an entry's parent is
+ * likely the next: most entries need no lookup. */
 static uint32_t chain_nodes(struct collector *c, const struct vma_event *e,
-			    uint32_t *out)
+			    uint32_t *out, uint32_t first)
 {
-	uint32_t n = e->nr_chain < MAX_CHAIN ? e->nr_chain : MAX_CHAIN;
+	uint32_t n = e->nr_chain < MAX_CHAIN ? e->nr_chain : MAX_CHAIN, hint = first;
 
 	if (e->chain_truncated)
 		c->truncated_chains++;
-	for (uint32_t k = 0; k < n; k++)
-		out[k] = anon_vma_of(c, e->chain[k]);
+	for (uint32_t k = 0; k < n; k++) {
+		out[k] = anon_vma_hinted(c, e->chain[k], hint);
+		hint = out[k] != NONE ? c->av[out[k]].parent : NONE;
+	}
 	return n;
 }
 
@@ -639,8 +671,8 @@ static void on_prepare(struct collector *c, const struct vma_event *e)
 		c->av[ai].mm = c->vma[vi].mm;
 		c->av[ai].vm_start = e->vma.vm_start;
 	}
-	learn_links(c, ai, &e->av);
-	n = chain_nodes(c, e, chain);
+	learn_links(c, ai, &e->av, NONE);
+	n = chain_nodes(c, e, chain, ai);
 	v = &c->vma[vi];
 	set_chain(c, v, chain, n);
 	set_anon_vma(c, v, ai);
@@ -682,8 +714,10 @@ static void on_fork_vma(struct collector *c, const struct vma_event *e)
 				"anon_vma %u reused on fork with num_active_vmas %u, num_children %u (allowed: 0 and < 2)",
 				av_id(ai), d.num_active_vmas, d.num_children);
 	}
-	learn_links(c, ai, &e->av);
-	n = chain_nodes(c, e, chain);
+	/* anon_vma_fork makes pvma->anon_vma the new one's parent. */
+	pvi = ptrmap_get(&c->vma_map, e->src.vma);
+	learn_links(c, ai, &e->av, pvi != NONE ? c->vma[pvi].anon_vma : NONE);
+	n = chain_nodes(c, e, chain, ai);
 	v = &c->vma[vi];
 	set_chain(c, v, chain, n);
 	set_anon_vma(c, v, ai);
@@ -691,7 +725,6 @@ static void on_fork_vma(struct collector *c, const struct vma_event *e)
 	check_vma_has_avc(c, e, v, "after anon_vma_fork");
 
 	/* Invariant 4: the child is chained to all its parent VMA was. */
-	pvi = ptrmap_get(&c->vma_map, e->src.vma);
 	if (pvi != NONE && !e->chain_truncated) {
 		const struct vma_node *p = &c->vma[pvi];
 		const uint32_t *pchain = vma_chain(p);
@@ -724,8 +757,8 @@ static void on_clone(struct collector *c, const struct vma_event *e)
 		return;
 	ai = anon_vma_of(c, e->av.anon_vma);
 	if (ai != NONE)
-		learn_links(c, ai, &e->av);
-	n = chain_nodes(c, e, chain);
+		learn_links(c, ai, &e->av, NONE);
+	n = chain_nodes(c, e, chain, ai);
 	v = &c->vma[vi];
 	set_chain(c, v, chain, n);
 	set_anon_vma(c, v, ai);
@@ -757,7 +790,7 @@ static void on_snapshot(struct collector *c, const struct vma_event *e)
 	vi = vma_of(c, &e->hdr, &e->vma, true);
 	if (vi == NONE)
 		return;
-	n = chain_nodes(c, e, chain);
+	n = chain_nodes(c, e, chain, NONE);
 	for (uint32_t k = 0; k < n; k++)
 		snapshot_node(c, e->chain[k]);
 	ai = snapshot_node(c, e->av.anon_vma);
@@ -766,10 +799,10 @@ static void on_snapshot(struct collector *c, const struct vma_event *e)
 			c->av[ai].mm = c->vma[vi].mm;
 			c->av[ai].vm_start = e->vma.vm_start;
 		}
-		learn_links(c, ai, &e->av);
+		learn_links(c, ai, &e->av, NONE);
 		pi = e->parent.anon_vma ? snapshot_node(c, e->parent.anon_vma) : NONE;
 		if (pi != NONE)
-			learn_links(c, pi, &e->parent);
+			learn_links(c, pi, &e->parent, NONE);
 	}
 	v = &c->vma[vi];
 	set_chain(c, v, chain, n);
@@ -834,7 +867,7 @@ static bool on_unlink(struct collector *c, const struct vma_event *e)
 	v = &c->vma[vi];
 	ai = v->anon_vma;
 	/* Counters before the unlink. */
-	if (ai != NONE && ai == ptrmap_get(&c->av_map, e->av.anon_vma)) {
+	if (av_is(c, ai, e->av.anon_vma)) {
 		compare(c, ai, &e->av, e->hdr.ts, "before unlink_anon_vmas");
 		if (c->av[ai].parent != NONE && c->av[ai].parent != ai &&
 		    e->parent.anon_vma)
@@ -873,7 +906,9 @@ static bool on_put(struct collector *c, const struct put_event *e)
 	free_anon_vma(c, i);
 	/* This put dropped the root's last reference: anon_vma_free(root). */
 	if (e->root.anon_vma && e->root.refcount == 1) {
-		r = ptrmap_get(&c->av_map, e->root.anon_vma);
+		r = c->av[i].root;
+		if (!av_is(c, r, e->root.anon_vma))
+			r = ptrmap_get(&c->av_map, e->root.anon_vma);
 		if (r != NONE) {
 			compare(c, r, &e->root, e->hdr.ts, "at __put_anon_vma (root)");
 			free_anon_vma(c, r);

@@ -173,16 +173,29 @@ static int replay_records(struct rec_src *s, struct collector *c,
 	info->hdr.release[sizeof(info->hdr.release) - 1] = 0;
 	off = sizeof(info->hdr);
 	for (;;) {
-		data = src_next(s, sizeof(head), &n);
-		if (n == 0)
-			break;
-		if (n < sizeof(head)) {
-			snprintf(err, len, "offset %llu: record header cut short (the recording was interrupted)",
-				 (unsigned long long)off);
-			return -1;
+		const unsigned char *p = s->blk + s->at;
+		size_t avail = s->len - s->at;
+		bool whole = false;
+
+		/* Most records lie whole in the block, aligned: one look. */
+		if (avail >= sizeof(head) && !((uintptr_t)p % 8)) {
+			memcpy(head, p, sizeof(head));
+			whole = head[1] <= avail - sizeof(head);
 		}
-		if (data)
-			memcpy(head, data, sizeof(head));
+		if (whole) {
+			s->at += sizeof(head) + head[1];
+		} else {
+			data = src_next(s, sizeof(head), &n);
+			if (n == 0)
+				break;
+			if (n < sizeof(head)) {
+				snprintf(err, len, "offset %llu: record header cut short (the recording was interrupted)",
+					 (unsigned long long)off);
+				return -1;
+			}
+			if (data)
+				memcpy(head, data, sizeof(head));
+		}
 		if (info->ended) {
 			snprintf(err, len, "offset %llu: data after the end record",
 				 (unsigned long long)off);
@@ -193,7 +206,10 @@ static int replay_records(struct rec_src *s, struct collector *c,
 				 (unsigned long long)off, head[0], head[1]);
 			return -1;
 		}
-		data = head[1] ? src_next(s, head[1], &n) : s->buf;
+		if (whole)
+			data = p + sizeof(head);
+		else
+			data = head[1] ? src_next(s, head[1], &n) : s->buf;
 		if (!data) {
 			snprintf(err, len, "offset %llu: record of %u bytes cut short (the recording was interrupted)",
 				 (unsigned long long)off, head[1]);

@@ -815,6 +815,54 @@ static void test_slab_reuse_new_id(void)
 	EXPECT_EQ(anon_vma_owner(&col, 4)->pid, 200);
 }
 
+/* The newest node of ptr, as the collector's map has it. */
+static uint32_t live_node(uint64_t ptr)
+{
+	for (uint32_t i = col.nr_av; i-- > 0;)
+		if (col.av[i].ptr == ptr && !col.av[i].freed)
+			return i;
+	return NONE;
+}
+
+/* A fork's chain is matched to nodes through the parent links the trace
+ * knows (user/collector.c: chain_nodes). Here C's anon_vma A is freed
+ * while C's VMA still holds it (a kernel bug) and its address goes to a
+ * new root A2; then C forks G. The event names A's address: that is A2
+ * now, not the freed node the links still lead to. */
+static void test_chain_hint_not_a_freed_node(void)
+{
+	struct proc P = { 100, 0xffff888001000000ULL }, C = { 101, 0xffff888001100000ULL };
+	struct proc G = { 102, 0xffff888001200000ULL };
+	struct kvma p, c, q, g;
+	uint32_t a, a2, ga;
+	uint64_t ptr;
+
+	setup();
+	collector_add_process(&col, P.pid);
+	p = sim_vma(&sim, &P, 0x7f0000000000ULL, 4);
+	sim_prepare(&sim, &P, &p);
+	c = sim_fork_vma(&sim, &P, &C, &p);
+	sim_task(&sim, EV_FORK, &P, &C);
+	ptr = c.anon_vma->ptr;
+	a = live_node(ptr);
+	sim_put(&sim, &C, c.anon_vma);
+	EXPECT(a != NONE && col.av[a].freed, "A freed");
+	sim.next_ptr = ptr - 0x100;
+	q = sim_vma(&sim, &P, 0x7f1000000000ULL, 4);
+	sim.next_ptr = ptr - 0x100;
+	sim_prepare(&sim, &P, &q);
+	a2 = live_node(ptr);
+	EXPECT(a2 != NONE && a2 != a, "a new node for A's address");
+	g = sim_fork_vma(&sim, &C, &G, &c);
+	ga = live_node(g.anon_vma->ptr);
+	EXPECT(ga != NONE, "G's anon_vma known");
+	if (a2 == NONE || ga == NONE)
+		return;
+	EXPECT_EQ(col.av[ga].parent, a2);
+	EXPECT_EQ(col.av[a2].nr_avcs, 2);	/* Q's VMA and G's */
+	EXPECT_EQ(col.av[a].nr_avcs, 1);	/* C's, as when it was freed */
+}
+
 /* Garbage in: counted, never applied, never a crash. */
 static void test_malformed_input(void)
 {
@@ -1278,6 +1326,7 @@ int main(void)
 	RUN(test_lost_events_suppress_checks);
 	RUN(test_loss_learnt_late);
 	RUN(test_slab_reuse_new_id);
+	RUN(test_chain_hint_not_a_freed_node);
 	RUN(test_malformed_input);
 	RUN(test_json_schema);
 	RUN(test_dot_seed_story);
