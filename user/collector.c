@@ -499,15 +499,18 @@ static uint32_t avc_cap(uint32_t n)
 	return cap;
 }
 
-static void avc_link(struct collector *c, uint32_t i, uint32_t vi)
+/* Link VMA vi into anon_vma i's list; returns its position there, NONE
+ * when out of memory. */
+static uint32_t avc_link(struct collector *c, uint32_t i, uint32_t vi)
 {
 	struct anon_vma_node *a = &c->av[i];
+	uint32_t pos = a->nr_avcs;
 
 	if (!a->avcs_heap && a->nr_avcs == 2) {
 		uint32_t *p = malloc(avc_cap(3) * sizeof(*p));
 
 		if (!p)
-			return;
+			return NONE;
 		memcpy(p, a->avcs.in, sizeof(a->avcs.in));
 		a->avcs.heap = p;
 		a->avcs_heap = true;
@@ -515,7 +518,7 @@ static void avc_link(struct collector *c, uint32_t i, uint32_t vi)
 		uint32_t *p = realloc(a->avcs.heap, avc_cap(a->nr_avcs + 1) * sizeof(*p));
 
 		if (!p)
-			return;
+			return NONE;
 		a->avcs.heap = p;
 	}
 	av_avcs(a)[a->nr_avcs] = vi;
@@ -525,54 +528,92 @@ static void avc_link(struct collector *c, uint32_t i, uint32_t vi)
 		note_derived_max(c, a->parent);
 	}
 	note_derived_max(c, i);
+	return pos;
 }
 
-static void avc_unlink(struct collector *c, uint32_t i, uint32_t vi)
+/* VMA vi's AVC to anon_vma i moved from position from to to. */
+static void avc_moved(struct collector *c, uint32_t vi, uint32_t i, uint32_t from,
+		      uint32_t to)
+{
+	struct vma_node *v = &c->vma[vi];
+	uint32_t *chain = vma_chain(v), *pos = vma_avc_pos(v);
+
+	for (uint32_t k = 0; k < v->nr_chain; k++)
+		if (chain[k] == i && pos[k] == from) {
+			pos[k] = to;
+			return;
+		}
+}
+
+/* Unlink VMA vi from anon_vma i's list, where it is at pos (if the
+ * position still holds: else it is searched for). */
+static void avc_unlink(struct collector *c, uint32_t i, uint32_t vi, uint32_t pos)
 {
 	struct anon_vma_node *a = &c->av[i];
-	uint32_t *avcs = av_avcs(a), k;
+	uint32_t *avcs = av_avcs(a), k = pos, last;
 
-	for (k = 0; k < a->nr_avcs && avcs[k] != vi; k++)
-		;
+	if (k >= a->nr_avcs || avcs[k] != vi)
+		for (k = 0; k < a->nr_avcs && avcs[k] != vi; k++)
+			;
 	if (k == a->nr_avcs)
 		return;
-	avcs[k] = avcs[a->nr_avcs - 1];
+	last = a->nr_avcs - 1;
+	if (k != last) {
+		avcs[k] = avcs[last];
+		avc_moved(c, avcs[k], i, last, k);
+	}
 	/* unlink_anon_vmas gives an emptied tree's count back at once. */
 	if (--a->nr_avcs == 0 && a->parent != NONE && a->parent != i &&
 	    c->av[a->parent].nr_live_children)
 		c->av[a->parent].nr_live_children--;
 }
 
-static bool chain_has(const uint32_t *chain, uint32_t n, uint32_t i)
+/* Where i is in chain, or NONE. */
+static uint32_t chain_find(const uint32_t *chain, uint32_t n, uint32_t i)
 {
 	for (uint32_t k = 0; k < n; k++)
 		if (chain[k] == i)
-			return true;
-	return false;
+			return k;
+	return NONE;
 }
 
-/* Make v's AVCs exactly the ones the kernel listed. */
+static bool chain_has(const uint32_t *chain, uint32_t n, uint32_t i)
+{
+	return chain_find(chain, n, i) != NONE;
+}
+
+/* Make v's AVCs exactly the ones the kernel listed (n <= MAX_CHAIN). */
 static void set_chain(struct collector *c, struct vma_node *v,
 		      const uint32_t *chain, uint32_t n)
 {
-	uint32_t *cur = vma_chain(v), k;
+	uint32_t *cur = vma_chain(v), *cpos = vma_avc_pos(v), pos[MAX_CHAIN], k, j;
+	uint32_t vi = v - c->vma;
 
+	if (n > MAX_CHAIN)
+		n = MAX_CHAIN;
 	for (k = 0; k < v->nr_chain; k++)
 		if (cur[k] != NONE && !chain_has(chain, n, cur[k]))
-			avc_unlink(c, cur[k], v - c->vma);
-	for (k = 0; k < n; k++)
-		if (chain[k] != NONE && !chain_has(cur, v->nr_chain, chain[k]))
-			avc_link(c, chain[k], v - c->vma);
+			avc_unlink(c, cur[k], vi, cpos[k]);
+	for (k = 0; k < n; k++) {
+		pos[k] = NONE;
+		if (chain[k] == NONE)
+			continue;
+		j = chain_find(cur, v->nr_chain, chain[k]);
+		pos[k] = j != NONE ? cpos[j] : avc_link(c, chain[k], vi);
+	}
 	if (n > 2 && n > v->cap_chain) {
-		uint32_t *p = realloc(vma_chain_block(v), n * sizeof(*p));
+		/* the chain, then the positions */
+		uint32_t *p = realloc(vma_chain_block(v), 2 * n * sizeof(*p));
 
 		if (!p)
 			return;
 		v->chain.heap = p;
 		v->cap_chain = n;
 	}
-	if (n)
+	if (n) {
 		memcpy(vma_chain(v), chain, n * sizeof(*chain));
+		memcpy(vma_avc_pos(v), pos, n * sizeof(*pos));
+	}
 	v->nr_chain = n;
 }
 

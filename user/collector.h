@@ -83,20 +83,29 @@ struct vma_node {
 	uint64_t ptr;
 	uint64_t vm_start, vm_end, vm_pgoff;
 	/* Node indices, one per AVC: vma_chain(). Two in place (a child of
-	 * a root's VMA has two AVCs), more malloc'd once cap_chain > 2. */
+	 * a root's VMA has two AVCs), more malloc'd once cap_chain > 2,
+	 * followed in that block by their positions (vma_avc_pos). */
 	union {
 		uint32_t *heap;
 		uint32_t in[2];
 	} chain;
+	/* Where each AVC is in its anon_vma's list (av_avcs), so that an
+	 * unlink finds it without a search of a list as long as the tree
+	 * is wide; checked before use, searched for when it is not so. */
+	uint32_t avc_pos_in[2];
 	uint32_t mm;
 	uint32_t anon_vma;	/* node index of vma->anon_vma, or NONE */
-	uint32_t nr_chain, cap_chain;
+	uint32_t last_anon_vma;	/* once dead, as nr_last_chain */
+	/* At most MAX_CHAIN: bytes, which keep the node at 72 bytes with
+	 * the positions. */
+	uint8_t nr_chain, cap_chain;
 	/* Once dead: what it was linked to when unmapped, for pictures.
 	 * chain[0..nr_last_chain) keeps those AVCs' anon_vmas. */
-	uint32_t nr_last_chain, last_anon_vma;
+	uint8_t nr_last_chain;
 	bool dead;
 	bool visited;		/* by the walk on_walk is judging (in padding) */
 };
+_Static_assert(MAX_CHAIN <= UINT8_MAX, "vma_node's chain counts are bytes");
 struct mm_node {
 	uint64_t ptr;
 	uint32_t pid;		/* 0 while a fork has not named it yet */
@@ -315,6 +324,11 @@ static inline uint32_t *av_avcs_block(const struct anon_vma_node *a)
 static inline uint32_t *vma_chain_block(const struct vma_node *v)
 {
 	return v->cap_chain > 2 ? v->chain.heap : NULL;
+}
+
+static inline uint32_t *vma_avc_pos(struct vma_node *v)
+{
+	return vma_chain_block(v) ? v->chain.heap + v->cap_chain : v->avc_pos_in;
 }
 
 static inline uint32_t *av_avcs(const struct anon_vma_node *a)

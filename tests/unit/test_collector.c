@@ -863,6 +863,62 @@ static void test_chain_hint_not_a_freed_node(void)
 	EXPECT_EQ(col.av[a].nr_avcs, 1);	/* C's, as when it was freed */
 }
 
+/* Every live VMA's AVCs say where they are in their anon_vma's list;
+ * returns how many do not. */
+static int stale_avc_positions(void)
+{
+	int stale = 0;
+
+	for (uint32_t vi = 0; vi < col.nr_vma; vi++) {
+		struct vma_node *v = &col.vma[vi];
+
+		for (uint32_t k = 0; !v->dead && k < v->nr_chain; k++) {
+			const struct anon_vma_node *a = &col.av[vma_chain(v)[k]];
+			uint32_t pos = vma_avc_pos(v)[k];
+
+			stale += pos >= a->nr_avcs || av_avcs(a)[pos] != vi;
+		}
+	}
+	return stale;
+}
+
+/* An unlink finds its AVC in the anon_vma's list by the position the VMA
+ * keeps (a search of the list made a wide tree's teardown quadratic):
+ * P's root list is unlinked from in the middle, again and again, and
+ * every position must follow the entries moved. */
+static void test_avc_positions_kept(void)
+{
+	struct proc P = { 100, 0xffff888001000000ULL };
+	const int order[] = { 3, 0, 5, 1, 7, 2, 6, 4 };
+	struct proc ch[8];
+	struct kvma p, cv[8];
+	uint32_t root;
+
+	setup();
+	collector_add_process(&col, P.pid);
+	p = sim_vma(&sim, &P, 0x7f0000000000ULL, 4);
+	sim_prepare(&sim, &P, &p);
+	for (int i = 0; i < 8; i++) {
+		ch[i] = (struct proc){ 200 + i, 0xffff888002000000ULL + ((uint64_t)i << 20) };
+		cv[i] = sim_fork_vma(&sim, &P, &ch[i], &p);
+		sim_task(&sim, EV_FORK, &P, &ch[i]);
+	}
+	root = live_node(p.anon_vma->ptr);
+	EXPECT_EQ(col.av[root].nr_avcs, 9);
+	EXPECT_EQ(stale_avc_positions(), 0);
+	for (int k = 0; k < 8; k++) {
+		int i = order[k];
+
+		sim_unlink(&sim, &ch[i], &cv[i]);
+		sim_task(&sim, EV_EXIT, &ch[i], &ch[i]);
+		EXPECT(stale_avc_positions() == 0, "after child %d's exit: %d stale", i,
+		       stale_avc_positions());
+	}
+	EXPECT_EQ(col.av[root].nr_avcs, 1);
+	collector_finish(&col);
+	EXPECT_EQ(col.nr_viol, 0);
+}
+
 /* Garbage in: counted, never applied, never a crash. */
 static void test_malformed_input(void)
 {
@@ -1327,6 +1383,7 @@ int main(void)
 	RUN(test_loss_learnt_late);
 	RUN(test_slab_reuse_new_id);
 	RUN(test_chain_hint_not_a_freed_node);
+	RUN(test_avc_positions_kept);
 	RUN(test_malformed_input);
 	RUN(test_json_schema);
 	RUN(test_dot_seed_story);
