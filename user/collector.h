@@ -95,13 +95,12 @@ struct vma_node {
 	uint32_t avc_pos_in[2];
 	uint32_t mm;
 	uint32_t anon_vma;	/* node index of vma->anon_vma, or NONE */
-	uint32_t last_anon_vma;	/* once dead, as nr_last_chain */
-	/* At most MAX_CHAIN: bytes, which keep the node at 72 bytes with
-	 * the positions. */
-	uint8_t nr_chain, cap_chain;
-	/* Once dead: what it was linked to when unmapped, for pictures.
-	 * chain[0..nr_last_chain) keeps those AVCs' anon_vmas. */
-	uint8_t nr_last_chain;
+	/* Once dead: what it was linked to when unmapped, for pictures:
+	 * its anon_vma, and chain[0..nr_last_chain) keeps its AVCs'. */
+	uint32_t last_anon_vma;
+	/* The chain counts are at most MAX_CHAIN: bytes, which keep the
+	 * node at 72 bytes with the positions. */
+	uint8_t nr_chain, cap_chain, nr_last_chain;
 	bool dead;
 	bool visited;		/* by the walk on_walk is judging (in padding) */
 };
