@@ -46,6 +46,12 @@ struct {
 	__type(value, struct walk);
 } walks SEC(".maps");
 
+/* Set before the map's first entry is made. Every thread's exit deletes
+ * its entry, and in the exit tracepoint a delete cost more than the rest
+ * of the program (BENCHMARKS.md); while the slots below hold every walk,
+ * the map stays empty and no exit need ask it. */
+bool walks_map_used;
+
 /* A task's first walk state, too big for the stack: never written. */
 static struct walk walk_zero;
 
@@ -100,6 +106,7 @@ static __always_inline struct walk *walk_claim(__u32 tid, struct walk *w)
 #endif
 	if (w)
 		return w;
+	walks_map_used = true;
 	if (bpf_map_update_elem(&walks, &tid, &walk_zero, BPF_NOEXIST))
 		return NULL;
 	return bpf_map_lookup_elem(&walks, &tid);
@@ -123,7 +130,8 @@ static __always_inline void walk_release(__u32 tid)
 static __always_inline void walk_task_exit(__u32 tid)
 {
 	walk_release(tid);
-	bpf_map_delete_elem(&walks, &tid);
+	if (walks_map_used)
+		bpf_map_delete_elem(&walks, &tid);
 }
 
 /* rmap_walk_anon takes a folio (5.16+) or a page (before). The two share

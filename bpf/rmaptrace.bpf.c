@@ -75,6 +75,16 @@ static __always_inline struct cur cur_get(void)
 	return (struct cur){ .id = bpf_get_current_pid_tgid() };
 }
 
+/* t->comm by plain loads, t a BTF pointer. One char at a time, as the
+ * field is typed: loads through a BTF pointer are checked against the
+ * field's type. comm is NUL-padded (set_task_comm); the collector ends
+ * it at TASK_COMM_LEN all the same. */
+static __always_inline void comm_btf(char *dst, struct task_struct *t)
+{
+	for (int i = 0; i < TASK_COMM_LEN; i++)
+		dst[i] = t->comm[i];
+}
+
 static __always_inline void fill_hdr_cur(struct event_hdr *h, __u32 type,
 					 __u32 size, const struct cur *c)
 {
@@ -89,12 +99,7 @@ static __always_inline void fill_hdr_cur(struct event_hdr *h, __u32 type,
 
 		if (!mm)
 			mm = (__u64)t->mm;
-		/* One char at a time, as the field is typed: loads through
-		 * a BTF pointer are checked against the field's type. comm
-		 * is NUL-padded (set_task_comm); the collector ends it at
-		 * TASK_COMM_LEN all the same. */
-		for (int i = 0; i < TASK_COMM_LEN; i++)
-			h->comm[i] = t->comm[i];
+		comm_btf(h->comm, t);
 	} else {
 		struct task_struct *task = (void *)bpf_get_current_task();
 

@@ -27,7 +27,7 @@ int snapshot_vma(struct bpf_iter__task_vma *ctx)
 	if (!task || !vma)
 		return 0;
 	tgid = BPF_CORE_READ(task, tgid);
-	if (!bpf_map_lookup_elem(&traced_tgids, &tgid))
+	if (!tgid_traced(tgid))
 		return 0;
 	read_vma(vma, &v);
 	if (vma_unlinked(&v))

@@ -4,8 +4,22 @@
  * that tell user space whose address space an mm is.
  */
 
-/* tgid -> 1. User space seeds it (-p PID, or the CMD child before exec);
- * fork extends it, so the filter never leaves the kernel. */
+/*
+ * The traced thread groups. User space seeds them (-p PID, or the CMD
+ * child before exec); fork extends them, so the filter never leaves the
+ * kernel.
+ *
+ * A direct-mapped table in .bss holds them, indexed by tgid; one whose
+ * slot is another's goes to the traced_tgids map. A hit is a load, where
+ * a hash map's lookup is a helper call (about 300 ns under emulation);
+ * and the map's update at fork and delete at exit cost more than the rest
+ * of those tracepoints' programs together (BENCHMARKS.md; why they cost
+ * so much more there than in the fentry programs is not pinned down). A slot is claimed by cmpxchg
+ * (user space's seeds too). Without cmpxchg (RMAPTRACE_NO_ATOMICS, as in
+ * anon_vma.bpf.h) the map holds every traced tgid and the table is a copy
+ * of it, written wherever the map is (never on a lookup, which could race
+ * with an exit).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
@@ -13,36 +27,103 @@ struct {
 	__type(value, __u8);
 } traced_tgids SEC(".maps");
 
-/*
- * A direct-mapped copy of traced_tgids, written wherever the map is
- * (fork, exit, user space's seeds; never on a lookup, which could race
- * with an exit): a hit is a load, where a lookup of a hash map is a
- * helper call, about 300 ns under emulation (BENCHMARKS.md). A slot
- * holds the tgid added last of those that map to it, until it exits; a
- * miss asks the map.
- */
-__u32 tgid_cache[4096];
-#define tgid_slot(tgid)	((tgid) & (ARRAY_SIZE(tgid_cache) - 1))
+/* 64-bit, as cmpxchg wants. */
+__u64 tgid_slots[4096];
+/* Slots in use: a power of two, fewer only for tests (user space's
+ * RMAPTRACE_TGID_SLOTS), so that the map's path is taken. */
+const volatile __u32 tgid_slot_mask = ARRAY_SIZE(tgid_slots) - 1;
+/* Entries in traced_tgids, with cmpxchg: while none, a miss is an answer. */
+__u64 tgid_overflow;
+
+static __always_inline __u64 *tgid_slot(__u32 tgid)
+{
+	return &tgid_slots[tgid & tgid_slot_mask & (ARRAY_SIZE(tgid_slots) - 1)];
+}
 
 static __always_inline bool tgid_traced(__u32 tgid)
 {
-	if (tgid && tgid_cache[tgid_slot(tgid)] == tgid)
+	if (!tgid)
+		return false;
+	if (*tgid_slot(tgid) == tgid)
 		return true;
+#ifndef RMAPTRACE_NO_ATOMICS
+	if (!tgid_overflow)
+		return false;
+#endif
 	return bpf_map_lookup_elem(&traced_tgids, &tgid) != NULL;
 }
+
+#ifndef RMAPTRACE_NO_ATOMICS
+
+static __always_inline void trace_tgid(__u32 tgid)
+{
+	__u64 *slot = tgid_slot(tgid), old;
+	__u8 one = 1;
+
+	if (!tgid || tgid_traced(tgid))
+		return;
+	old = __sync_val_compare_and_swap(slot, 0, (__u64)tgid);
+	if (!old || old == tgid)
+		return;
+	/* Counted first, so that the entry is never there uncounted. */
+	__sync_fetch_and_add(&tgid_overflow, 1);
+	if (bpf_map_update_elem(&traced_tgids, &tgid, &one, BPF_NOEXIST))
+		__sync_fetch_and_add(&tgid_overflow, -1);
+}
+
+/* True for the one caller that took tgid out: two threads of a group can
+ * both see it die (on_exit). It can be in its slot and in the map both,
+ * when a seed that found the slot taken was overtaken by one that found
+ * it free. */
+static __always_inline bool untrace_tgid(__u32 tgid)
+{
+	__u64 *slot = tgid_slot(tgid);
+	bool took = false;
+
+	if (*slot == tgid)
+		took = __sync_val_compare_and_swap(slot, (__u64)tgid, 0) == tgid;
+	if (tgid_overflow && !bpf_map_delete_elem(&traced_tgids, &tgid)) {
+		__sync_fetch_and_add(&tgid_overflow, -1);
+		took = true;
+	}
+	return took;
+}
+
+#else	/* RMAPTRACE_NO_ATOMICS */
+
+static __always_inline void trace_tgid(__u32 tgid)
+{
+	__u8 one = 1;
+
+	bpf_map_update_elem(&traced_tgids, &tgid, &one, BPF_ANY);
+	*tgid_slot(tgid) = tgid;
+}
+
+static __always_inline bool untrace_tgid(__u32 tgid)
+{
+	__u64 *slot = tgid_slot(tgid);
+
+	if (*slot == tgid)
+		*slot = 0;
+	return !bpf_map_delete_elem(&traced_tgids, &tgid);
+}
+
+#endif	/* RMAPTRACE_NO_ATOMICS */
 
 static __always_inline bool current_traced(const struct cur *c)
 {
 	return tgid_traced(c->id >> 32);
 }
 
+/* btf: parent and child are BTF pointers (tp_btf), their fields plain
+ * loads; a constant at every call. Each probe read of a task's field
+ * cost a few µs in these tracepoints under emulation (BENCHMARKS.md). */
 static __always_inline int on_fork(struct task_struct *parent,
-				   struct task_struct *child)
+				   struct task_struct *child, bool btf)
 {
-	__u32 ptgid = BPF_CORE_READ(parent, tgid);
-	__u32 ctgid = BPF_CORE_READ(child, tgid);
+	__u32 ptgid = read_field(btf, parent, tgid);
+	__u32 ctgid = read_field(btf, child, tgid);
 	struct task_event *e;
-	__u8 one = 1;
 
 	/* A new thread shares its group's mm: nothing to learn. */
 	if (ptgid == ctgid)
@@ -50,14 +131,11 @@ static __always_inline int on_fork(struct task_struct *parent,
 	if (!tgid_traced(ptgid)) {
 		/* A group that kprobe do_exit failed to untrace (above),
 		 * whose pid a process outside the trace now takes. */
-		if (tgid_traced(ctgid)) {
-			tgid_cache[tgid_slot(ctgid)] = 0;
-			bpf_map_delete_elem(&traced_tgids, &ctgid);
-		}
+		if (tgid_traced(ctgid))
+			untrace_tgid(ctgid);
 		return 0;
 	}
-	bpf_map_update_elem(&traced_tgids, &ctgid, &one, BPF_ANY);
-	tgid_cache[tgid_slot(ctgid)] = ctgid;
+	trace_tgid(ctgid);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_lost();
@@ -66,8 +144,11 @@ static __always_inline int on_fork(struct task_struct *parent,
 	__builtin_memset(e, 0, sizeof(*e));
 	fill_hdr(&e->hdr, EV_FORK, sizeof(*e));
 	e->child_pid = ctgid;
-	e->child_mm = (__u64)BPF_CORE_READ(child, mm);
-	BPF_CORE_READ_STR_INTO(&e->child_comm, child, comm);
+	e->child_mm = (__u64)read_field(btf, child, mm);
+	if (btf)
+		comm_btf(e->child_comm, child);
+	else
+		BPF_CORE_READ_STR_INTO(&e->child_comm, child, comm);
 	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
 }
@@ -82,17 +163,13 @@ static __always_inline int on_fork(struct task_struct *parent,
  * whose delete finds the entry reports the exit.
  */
 static __always_inline int on_exit(struct task_struct *p, long code,
-				   bool group_dead)
+				   bool group_dead, bool btf)
 {
-	__u32 tgid = BPF_CORE_READ(p, tgid), tid = BPF_CORE_READ(p, pid);
+	__u32 tgid = read_field(btf, p, tgid), tid = read_field(btf, p, pid);
 	struct task_event *e;
 
 	walk_task_exit(tid);
-	if (!group_dead || !tgid_traced(tgid))
-		return 0;
-	if (tgid_cache[tgid_slot(tgid)] == tgid)
-		tgid_cache[tgid_slot(tgid)] = 0;
-	if (bpf_map_delete_elem(&traced_tgids, &tgid))
+	if (!group_dead || !tgid_traced(tgid) || !untrace_tgid(tgid))
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
@@ -116,14 +193,14 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(sched_process_fork, struct task_struct *parent,
 	     struct task_struct *child)
 {
-	return on_fork(parent, child);
+	return on_fork(parent, child, true);
 }
 
 /* After do_exit's decrement of signal->live, on every kernel. */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(sched_process_exit, struct task_struct *p)
 {
-	return on_exit(p, BPF_CORE_READ(p, exit_code), signal_live(p) == 0);
+	return on_exit(p, p->exit_code, p->signal->live.counter == 0, true);
 }
 
 /*
@@ -141,13 +218,13 @@ int BPF_PROG(sched_process_exit, struct task_struct *p)
 SEC("kprobe/wake_up_new_task")
 int BPF_KPROBE(kprobe_wake_up_new_task, struct task_struct *p)
 {
-	return on_fork((struct task_struct *)bpf_get_current_task(), p);
+	return on_fork((struct task_struct *)bpf_get_current_task(), p, false);
 }
 
 SEC("kprobe/taskstats_exit")
 int BPF_KPROBE(kprobe_taskstats_exit, struct task_struct *p, int group_dead)
 {
-	return on_exit(p, BPF_CORE_READ(p, exit_code), group_dead);
+	return on_exit(p, BPF_CORE_READ(p, exit_code), group_dead, false);
 }
 
 SEC("kprobe/do_exit")
@@ -155,5 +232,5 @@ int BPF_KPROBE(kprobe_do_exit, long code)
 {
 	struct task_struct *p = (void *)bpf_get_current_task();
 
-	return on_exit(p, code, signal_live(p) <= 1);
+	return on_exit(p, code, signal_live(p) <= 1, false);
 }

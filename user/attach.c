@@ -510,6 +510,14 @@ int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *opts,
 		if (o->verbose)
 			fprintf(stderr, "rmaptrace: entry-time slots: %u (RMAPTRACE_STAMP_SLOTS)\n", slots);
 	}
+	slots = slots_override("RMAPTRACE_TGID_SLOTS",
+			       sizeof(ctx->skel->bss->tgid_slots) / sizeof(__u64));
+	if (slots) {
+		ctx->skel->rodata->tgid_slot_mask = slots - 1;
+		if (o->verbose)
+			fprintf(stderr, "rmaptrace: traced process table: %u slots (RMAPTRACE_TGID_SLOTS)\n",
+				slots);
+	}
 	/* ... and walk states in the walks map only. */
 	if (env_is("RMAPTRACE_WALK_SLOTS", "0")) {
 		ctx->skel->rodata->walk_slots_on = false;
@@ -587,17 +595,51 @@ bool rmaptrace_has_num_children(void)
 
 int rmaptrace_add_pid(struct rmaptrace_ctx *ctx, uint32_t pid)
 {
-	__u32 *cache = ctx->skel->bss->tgid_cache;
-	size_t n = sizeof(ctx->skel->bss->tgid_cache) / sizeof(*cache);
+	struct rmaptrace_bpf__bss *bss = ctx->skel->bss;
+	__u64 *slot = &bss->tgid_slots[pid & ctx->skel->rodata->tgid_slot_mask];
+	__u64 old = 0;
 	__u8 one = 1;
 	int err;
 
+	if (!pid)
+		return -EINVAL;
+	/* As trace_tgid in bpf/task.bpf.h: a free slot, else the map. */
+	if (ctx->has_cmpxchg) {
+		if (__atomic_compare_exchange_n(slot, &old, pid, false, __ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST) || old == pid)
+			return 0;
+		__atomic_add_fetch(&bss->tgid_overflow, 1, __ATOMIC_SEQ_CST);
+		err = bpf_map__update_elem(ctx->skel->maps.traced_tgids, &pid, sizeof(pid),
+					   &one, 1, BPF_NOEXIST);
+		if (err)
+			__atomic_sub_fetch(&bss->tgid_overflow, 1, __ATOMIC_SEQ_CST);
+		return err == -EEXIST ? 0 : err;
+	}
 	err = bpf_map__update_elem(ctx->skel->maps.traced_tgids, &pid, sizeof(pid),
 				   &one, 1, BPF_ANY);
-	/* The BPF side's copy of the map (bpf/task.bpf.h), set after it. */
+	/* The map's copy, set after it. */
 	if (!err)
-		__atomic_store_n(&cache[pid & (n - 1)], pid, __ATOMIC_RELEASE);
+		__atomic_store_n(slot, pid, __ATOMIC_RELEASE);
 	return err;
+}
+
+/* Thread groups the BPF side still traces, in the table and in the map
+ * only (the table's copies count once). */
+void rmaptrace_traced_tgids(struct rmaptrace_ctx *ctx, uint64_t *table, uint64_t *map)
+{
+	const __u64 *slots = ctx->skel->bss->tgid_slots;
+	__u32 mask = ctx->skel->rodata->tgid_slot_mask;
+	int fd = bpf_map__fd(ctx->skel->maps.traced_tgids);
+	__u32 key, next, *prev = NULL;
+
+	*table = *map = 0;
+	for (__u32 i = 0; i <= mask; i++)
+		*table += slots[i] != 0;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		*map += slots[next & mask] != next;
+		key = next;
+		prev = &key;
+	}
 }
 
 int rmaptrace_snapshot(struct rmaptrace_ctx *ctx,

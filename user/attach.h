@@ -52,6 +52,8 @@ uint64_t rmaptrace_misses(struct rmaptrace_ctx *ctx, FILE *list);
 bool rmaptrace_has_num_children(void);
 /* Calls whose entry time went to the stash map, its slot being taken. */
 uint64_t rmaptrace_stash_fallbacks(struct rmaptrace_ctx *ctx);
+/* Thread groups traced and not yet exited, as the BPF side holds them. */
+void rmaptrace_traced_tgids(struct rmaptrace_ctx *ctx, uint64_t *table, uint64_t *map);
 /* Traced anon_vmas not yet put, as the BPF side holds them. */
 void rmaptrace_traced_anon_vmas(struct rmaptrace_ctx *ctx, uint64_t *table,
 				uint64_t *map);

@@ -592,6 +592,12 @@ int main(int argc, char **argv)
 		 * was put unseen, or its put did not untrace it. */
 		fprintf(stderr, "rmaptrace: entry times left to the stash map (slot taken): %llu\n",
 			(unsigned long long)rmaptrace_stash_fallbacks(&ctx));
+		/* Once every traced process has exited, 0: else an exit
+		 * went unseen, or did not untrace its process. */
+		rmaptrace_traced_tgids(&ctx, &table, &map);
+		fprintf(stderr, "rmaptrace: processes still traced: %llu (%llu in the table, %llu in the map only)\n",
+			(unsigned long long)(table + map), (unsigned long long)table,
+			(unsigned long long)map);
 		rmaptrace_traced_anon_vmas(&ctx, &table, &map);
 		fprintf(stderr, "rmaptrace: anon_vmas still traced: %llu (%llu in the table, %llu in the map only)\n",
 			(unsigned long long)(table + map), (unsigned long long)table,
