@@ -1,11 +1,12 @@
 #!/bin/sh
 # The benchmark's guest side, one boot (tests/bench/run starts it):
-#   guest.sh FORKS PAGES MOVES ROUNDS STORM_SECONDS HOOKS_BT FLOOR [BPFTRACE]
+#   guest.sh FORKS FORK_ROUNDS PAGES MOVES ROUNDS STORM_SECONDS HOOKS_BT FLOOR [BPFTRACE]
 # Each round runs every configuration once, in turn, so that drifts of the
-# emulated machine fall on all of them alike. Prints "@@" lines:
+# emulated machine fall on all of them alike: FORK_ROUNDS rounds of the
+# fork, then ROUNDS of the walk. Prints "@@" lines:
 #   @@ fork CONFIG NS_PER_FORK      @@ walk CONFIG NS_FOR_THE_MOVES
 #   @@ storm STRESSORS SECONDS EVENTS LOST
-forks=$1 pages=$2 moves=$3 rounds=$4 storm=$5 hooks=$6 floor=$7 bt=$8
+forks=$1 fork_rounds=$2 pages=$3 moves=$4 rounds=$5 storm=$6 hooks=$7 floor=$8 bt=$9
 
 fork_ns() { grep -o 'fork_bench: [0-9]* forks, [0-9]* ns' | awk '{print $4}'; }
 walk_ns() {
@@ -28,13 +29,15 @@ run() {
 # than the tracing costs (BENCHMARKS.md).
 W="taskset -c 0" T="taskset -c 1"
 
-for r in $(seq "$rounds"); do
-	for w in fork walk; do
-		if [ $w = fork ]; then
-			cmd="fork_bench $forks"
-		else
-			cmd="fork_tree --seed-story --pages $pages --migrate --moves $moves"
-		fi
+# $1: fork or walk, $2: rounds
+rounds() {
+	w=$1
+	if [ $w = fork ]; then
+		cmd="fork_bench $forks"
+	else
+		cmd="fork_tree --seed-story --pages $pages --migrate --moves $moves"
+	fi
+	for r in $(seq "$2"); do
 		echo "@@ $w untraced $(run $w $W $cmd)"
 		echo "@@ $w floor $(run $w $T "$floor" $W $cmd)"
 		echo "@@ $w rmaptrace $(run $w $T rmaptrace --check --quiet -- $W $cmd)"
@@ -42,7 +45,9 @@ for r in $(seq "$rounds"); do
 			echo "@@ $w bpftrace $(run $w $T "$bt" -q -o /tmp/bt.out "$hooks" -c "$W $cmd")"
 		fi
 	done
-done
+}
+rounds fork "$fork_rounds"
+rounds walk "$rounds"
 
 # Losses at the default ring buffer: stress-ng fork storms of growing size.
 for k in 1 2 4; do
