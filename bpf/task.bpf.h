@@ -12,13 +12,13 @@
  * A direct-mapped table in .bss holds them, indexed by tgid; one whose
  * slot is another's goes to the traced_tgids map. A hit is a load, where
  * a hash map's lookup is a helper call (about 300 ns under emulation);
- * and the map's update at fork and delete at exit cost more than the rest
- * of those tracepoints' programs together (BENCHMARKS.md; why they cost
- * so much more there than in the fentry programs is not pinned down). A slot is claimed by cmpxchg
- * (user space's seeds too). Without cmpxchg (RMAPTRACE_NO_ATOMICS, as in
- * anon_vma.bpf.h) the map holds every traced tgid and the table is a copy
- * of it, written wherever the map is (never on a lookup, which could race
- * with an exit).
+ * and the map's update at fork and delete at exit cost more than the
+ * rest of those tracepoints' programs together (BENCHMARKS.md; why they
+ * cost so much more there than in fentry programs is not pinned down).
+ * A slot is claimed by cmpxchg (user space's seeds too). Without cmpxchg
+ * (RMAPTRACE_NO_ATOMICS, as in anon_vma.bpf.h) the map holds every
+ * traced tgid and the table is a copy of it, written wherever the map
+ * is (never on a lookup, which could race with an exit).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -116,8 +116,7 @@ static __always_inline bool current_traced(const struct cur *c)
 }
 
 /* btf: parent and child are BTF pointers (tp_btf), their fields plain
- * loads; a constant at every call. Each probe read of a task's field
- * cost a few µs in these tracepoints under emulation (BENCHMARKS.md). */
+ * loads instead of helper calls; a constant at every call. */
 static __always_inline int on_fork(struct task_struct *parent,
 				   struct task_struct *child, bool btf)
 {
