@@ -85,21 +85,7 @@ static __always_inline bool anon_vma_traced(__u64 av)
 
 static __always_inline void trace_anon_vma(__u64 av)
 {
-	__u64 *slot = anon_vma_slot(av);
-	__u64 old;
-	__u8 one = 1;
-
-	if (!av || *slot == av)
-		return;
-	if (traced_overflow && bpf_map_lookup_elem(&traced_anon_vmas, &av))
-		return;
-	old = __sync_val_compare_and_swap(slot, 0, av);
-	if (!old || old == av)
-		return;
-	/* Counted first, so that the entry is never there uncounted. */
-	__sync_fetch_and_add(&traced_overflow, 1);
-	if (bpf_map_update_elem(&traced_anon_vmas, &av, &one, BPF_NOEXIST))
-		__sync_fetch_and_add(&traced_overflow, -1);
+	traced_set_add(&traced_anon_vmas, &traced_overflow, anon_vma_slot(av), av, &av);
 }
 
 /* At its free: an anon_vma is put once. It can be in its slot and in the

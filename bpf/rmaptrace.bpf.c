@@ -253,6 +253,33 @@ static __always_inline __u64 stamp_take(struct cur *c, __u32 func)
 	return a.ts;
 }
 
+#ifndef RMAPTRACE_NO_ATOMICS
+/*
+ * Add key to a traced set (anon_vma.bpf.h, task.bpf.h): a table slot
+ * claimed by cmpxchg, else the set's map, whose entries *overflow
+ * counts. map_key is key as the map's key type.
+ */
+static __always_inline void traced_set_add(void *map, __u64 *overflow,
+					   __u64 *slot, __u64 key,
+					   const void *map_key)
+{
+	__u64 old;
+	__u8 one = 1;
+
+	if (!key || *slot == key)
+		return;
+	if (*overflow && bpf_map_lookup_elem(map, map_key))
+		return;
+	old = __sync_val_compare_and_swap(slot, 0, key);
+	if (!old || old == key)
+		return;
+	/* Counted first, so that the entry is never there uncounted. */
+	__sync_fetch_and_add(overflow, 1);
+	if (bpf_map_update_elem(map, map_key, &one, BPF_NOEXIST))
+		__sync_fetch_and_add(overflow, -1);
+}
+#endif
+
 /* rmap_walk.bpf.h: a task's walk state goes with the task. */
 static __always_inline void walk_task_exit(__u32 tid);
 

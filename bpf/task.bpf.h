@@ -57,18 +57,7 @@ static __always_inline bool tgid_traced(__u32 tgid)
 
 static __always_inline void trace_tgid(__u32 tgid)
 {
-	__u64 *slot = tgid_slot(tgid), old;
-	__u8 one = 1;
-
-	if (!tgid || tgid_traced(tgid))
-		return;
-	old = __sync_val_compare_and_swap(slot, 0, (__u64)tgid);
-	if (!old || old == tgid)
-		return;
-	/* Counted first, so that the entry is never there uncounted. */
-	__sync_fetch_and_add(&tgid_overflow, 1);
-	if (bpf_map_update_elem(&traced_tgids, &tgid, &one, BPF_NOEXIST))
-		__sync_fetch_and_add(&tgid_overflow, -1);
+	traced_set_add(&traced_tgids, &tgid_overflow, tgid_slot(tgid), tgid, &tgid);
 }
 
 /* True for the one caller that took tgid out: two threads of a group can
@@ -99,10 +88,14 @@ static __always_inline void trace_tgid(__u32 tgid)
 	*tgid_slot(tgid) = tgid;
 }
 
+/* A lookup (or the table's copy) first: most exits and forks that ask
+ * are of untraced tasks, and a lookup costs less than a delete. */
 static __always_inline bool untrace_tgid(__u32 tgid)
 {
 	__u64 *slot = tgid_slot(tgid);
 
+	if (!tgid_traced(tgid))
+		return false;
 	if (*slot == tgid)
 		*slot = 0;
 	return !bpf_map_delete_elem(&traced_tgids, &tgid);
@@ -130,8 +123,7 @@ static __always_inline int on_fork(struct task_struct *parent,
 	if (!tgid_traced(ptgid)) {
 		/* A group that kprobe do_exit failed to untrace (above),
 		 * whose pid a process outside the trace now takes. */
-		if (tgid_traced(ctgid))
-			untrace_tgid(ctgid);
+		untrace_tgid(ctgid);
 		return 0;
 	}
 	trace_tgid(ctgid);
@@ -168,7 +160,7 @@ static __always_inline int on_exit(struct task_struct *p, long code,
 	struct task_event *e;
 
 	walk_task_exit(tid);
-	if (!group_dead || !tgid_traced(tgid) || !untrace_tgid(tgid))
+	if (!group_dead || !untrace_tgid(tgid))
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {

@@ -588,8 +588,6 @@ int main(int argc, char **argv)
 		fflush(stdout);	/* whole lines of both, where they share a pipe */
 		fprintf(stderr, "rmaptrace: of the events lost, %llu are program runs the kernel skipped (recursion_misses, kprobe misses)\n",
 			(unsigned long long)rmaptrace_misses(&ctx, stderr));
-		/* Once every traced process has exited, 0: else an anon_vma
-		 * was put unseen, or its put did not untrace it. */
 		fprintf(stderr, "rmaptrace: entry times left to the stash map (slot taken): %llu\n",
 			(unsigned long long)rmaptrace_stash_fallbacks(&ctx));
 		/* Once every traced process has exited, 0: else an exit
@@ -598,6 +596,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rmaptrace: processes still traced: %llu (%llu in the table, %llu in the map only)\n",
 			(unsigned long long)(table + map), (unsigned long long)table,
 			(unsigned long long)map);
+		/* Once every traced process has exited, 0: else an anon_vma
+		 * was put unseen, or its put did not untrace it. */
 		rmaptrace_traced_anon_vmas(&ctx, &table, &map);
 		fprintf(stderr, "rmaptrace: anon_vmas still traced: %llu (%llu in the table, %llu in the map only)\n",
 			(unsigned long long)(table + map), (unsigned long long)table,
