@@ -636,6 +636,19 @@ static void set_anon_vma(struct collector *c, struct vma_node *v, uint32_t i)
 
 /* ---- VMAs ---- */
 
+/* Node i as the event shows its VMA now. */
+static uint32_t vma_seen(struct collector *c, const struct event_hdr *h,
+			 const struct vma_info *vi, uint32_t i)
+{
+	struct vma_node *v = &c->vma[i];
+
+	v->mm = vma_mm(c, h, vi->mm);
+	v->vm_start = vi->vm_start;
+	v->vm_end = vi->vm_end;
+	v->vm_pgoff = vi->vm_pgoff;
+	return i;
+}
+
 static uint32_t vma_of(struct collector *c, const struct event_hdr *h,
 		       const struct vma_info *vi, bool create)
 {
@@ -654,12 +667,7 @@ static uint32_t vma_of(struct collector *c, const struct event_hdr *h,
 		v->ptr = vi->vma;
 		v->anon_vma = NONE;
 	}
-	v = &c->vma[i];
-	v->mm = vma_mm(c, h, vi->mm);
-	v->vm_start = vi->vm_start;
-	v->vm_end = vi->vm_end;
-	v->vm_pgoff = vi->vm_pgoff;
-	return i;
+	return vma_seen(c, h, vi, i);
 }
 
 /* Chain entries as node indices; the caller's buffer holds MAX_CHAIN.
@@ -893,7 +901,8 @@ uint32_t collector_snapshot_done(struct collector *c)
 
 static bool on_unlink(struct collector *c, const struct vma_event *e)
 {
-	uint32_t vi = vma_of(c, &e->hdr, &e->vma, false);
+	/* Out of the map at once: nothing below looks a VMA up. */
+	uint32_t vi = ptrmap_take(&c->vma_map, e->vma.vma);
 	uint32_t ai;
 	struct vma_node *v;
 
@@ -905,7 +914,7 @@ static bool on_unlink(struct collector *c, const struct vma_event *e)
 			c->unseen_unlinks++;
 		return false;
 	}
-	v = &c->vma[vi];
+	v = &c->vma[vma_seen(c, &e->hdr, &e->vma, vi)];
 	ai = v->anon_vma;
 	/* Counters before the unlink. */
 	if (av_is(c, ai, e->av.anon_vma)) {
@@ -927,7 +936,6 @@ static bool on_unlink(struct collector *c, const struct vma_event *e)
 	}
 	set_anon_vma(c, v, NONE);
 	v->dead = true;
-	ptrmap_del(&c->vma_map, v->ptr);
 	return true;
 }
 
@@ -939,12 +947,13 @@ static void free_anon_vma(struct collector *c, uint32_t i)
 
 static bool on_put(struct collector *c, const struct put_event *e)
 {
-	uint32_t i = ptrmap_get(&c->av_map, e->av.anon_vma), r;
+	/* Out of the map at once: compare looks nothing up. */
+	uint32_t i = ptrmap_take(&c->av_map, e->av.anon_vma), r;
 
 	if (i == NONE)
 		return false;
 	compare(c, i, &e->av, e->hdr.ts, "at __put_anon_vma");
-	free_anon_vma(c, i);
+	c->av[i].freed = true;
 	/* This put dropped the root's last reference: anon_vma_free(root). */
 	if (e->root.anon_vma && e->root.refcount == 1) {
 		r = c->av[i].root;

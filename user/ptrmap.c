@@ -10,13 +10,11 @@
 
 static size_t slot(uint64_t key, size_t cap)
 {
-	/* Slab pointers share low bits; mix them (splitmix64 finaliser). */
-	key ^= key >> 30;
-	key *= 0xbf58476d1ce4e5b9ULL;
-	key ^= key >> 27;
-	key *= 0x94d049bb133111ebULL;
-	key ^= key >> 31;
-	return key & (cap - 1);
+	/* Slab pointers differ in their middle bits, in steps of the
+	 * object's size: one multiply carries them into the product's top
+	 * bits, which pick the slot and spread such steps evenly. cap is a
+	 * power of two, at least 64. */
+	return (key * 0x9e3779b97f4a7c15ULL) >> (64 - __builtin_ctzll(cap));
 }
 
 int ptrmap_init(struct ptrmap *m, size_t hint)
@@ -62,7 +60,8 @@ uint32_t ptrmap_get(const struct ptrmap *m, uint64_t key)
 	return m->keys[i] == key ? m->vals[i] : PTRMAP_NONE;
 }
 
-static int grow(struct ptrmap *m)
+/* Rare: out of the probe's way. */
+__attribute__((noinline, cold)) static int grow(struct ptrmap *m)
 {
 	/* Rehash at the live size: tombstones go away; a map that was full
 	 * of live keys doubles, so loads stay between 3/8 and 3/4. A map a
@@ -147,15 +146,21 @@ int ptrmap_get_or_put(struct ptrmap *m, uint64_t key, uint32_t *val)
 	return 0;
 }
 
-void ptrmap_del(struct ptrmap *m, uint64_t key)
+uint32_t ptrmap_take(struct ptrmap *m, uint64_t key)
 {
 	size_t i;
 
 	if (key <= DELETED || !m->cap)
-		return;
+		return PTRMAP_NONE;
 	i = find(m, key);
-	if (m->keys[i] == key) {
-		m->keys[i] = DELETED;
-		m->live--;
-	}
+	if (m->keys[i] != key)
+		return PTRMAP_NONE;
+	m->keys[i] = DELETED;
+	m->live--;
+	return m->vals[i];
+}
+
+void ptrmap_del(struct ptrmap *m, uint64_t key)
+{
+	ptrmap_take(m, key);
 }

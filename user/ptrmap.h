@@ -23,5 +23,7 @@ int ptrmap_put(struct ptrmap *m, uint64_t key, uint32_t val);
  * there, 0 once *val is put under it, -1 when it cannot be added. */
 int ptrmap_get_or_put(struct ptrmap *m, uint64_t key, uint32_t *val);
 void ptrmap_del(struct ptrmap *m, uint64_t key);
+/* ptrmap_get and ptrmap_del in one probe: key's value, no longer there. */
+uint32_t ptrmap_take(struct ptrmap *m, uint64_t key);
 
 #endif

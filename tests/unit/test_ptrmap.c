@@ -3,7 +3,7 @@
  * user/ptrmap.c, the pointer -> node index map every event goes through.
  * ptrmap_get_or_put finds or adds in one probe; with tombstones on the
  * path it must still find a key that sits past them, and reuse them when
- * it adds.
+ * it adds. ptrmap_take finds and deletes in one.
  */
 #include <stdint.h>
 #include "ptrmap.h"
@@ -126,6 +126,38 @@ static void test_churn_rehash_room(void)
 	ptrmap_free(&m);
 }
 
+/* ptrmap_take answers as ptrmap_get did and leaves the key gone, its
+ * neighbours (keys past it on a probe path too) in place. */
+static void test_take(void)
+{
+	enum { N = 2000 };
+	struct ptrmap m;
+	uint32_t n, wrong = 0, still = 0, lost = 0;
+
+	EXPECT_EQ(ptrmap_init(&m, 0), 0);
+	for (n = 0; n < N; n++)
+		EXPECT_EQ(ptrmap_put(&m, key_of(n), n), 0);
+	for (n = 0; n < N; n += 2)
+		if (ptrmap_take(&m, key_of(n)) != n)
+			wrong++;
+	for (n = 0; n < N; n++) {
+		uint32_t v = ptrmap_get(&m, key_of(n));
+
+		if (n % 2 == 0 && v != PTRMAP_NONE)
+			still++;
+		if (n % 2 == 1 && v != n)
+			lost++;
+	}
+	EXPECT_EQ(wrong, 0);
+	EXPECT_EQ(still, 0);
+	EXPECT_EQ(lost, 0);
+	EXPECT_EQ(m.live, N / 2);
+	EXPECT_EQ(ptrmap_take(&m, key_of(0)), PTRMAP_NONE);	/* taken already */
+	EXPECT_EQ(ptrmap_take(&m, 1), PTRMAP_NONE);		/* the tombstone marker */
+	EXPECT_EQ(m.live, N / 2);
+	ptrmap_free(&m);
+}
+
 int main(void)
 {
 	int failures = 0;
@@ -134,5 +166,6 @@ int main(void)
 	RUN(test_growth_keeps_everything);
 	RUN(test_tombstones);
 	RUN(test_churn_rehash_room);
+	RUN(test_take);
 	return failures ? 1 : 0;
 }
