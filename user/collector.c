@@ -88,6 +88,7 @@ static void free_nodes(void *arr, bool mapped)
 int collector_init(struct collector *c)
 {
 	memset(c, 0, sizeof(*c));
+	c->last_freed = NONE;
 	if (ptrmap_init(&c->av_map, 1024) || ptrmap_init(&c->vma_map, 1024) ||
 	    ptrmap_init(&c->mm_map, 64) || ptrmap_init(&c->pid_map, 64) ||
 	    ptrmap_init(&c->pid_mms, 64) || ptrmap_init(&c->wcost_map, 16) ||
@@ -954,6 +955,7 @@ static bool on_put(struct collector *c, const struct put_event *e)
 		return false;
 	compare(c, i, &e->av, e->hdr.ts, "at __put_anon_vma");
 	c->av[i].freed = true;
+	c->last_freed = i;
 	/* This put dropped the root's last reference: anon_vma_free(root). */
 	if (e->root.anon_vma && e->root.refcount == 1) {
 		r = c->av[i].root;

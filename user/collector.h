@@ -252,6 +252,9 @@ struct collector {
 	uint64_t untrusted_viol;	/* found, then dropped: events were lost */
 	uint64_t last_resolve;
 	uint32_t cur_tid;	/* of the event being applied */
+	/* The node the last put freed: its pointer is out of av_map by the
+	 * time on_event reports the put. */
+	uint32_t last_freed;
 
 	event_cb on_event;	/* after each event is applied */
 	void *cb_ctx;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "collector.h"
+#include "groups.h"
 #include "report.h"
 
 static void anon_vma_node(FILE *f, const struct collector *c, uint32_t i,
@@ -48,20 +49,40 @@ static bool vma_drawn(const struct collector *c, uint32_t v, uint32_t root)
 	return false;
 }
 
+static uint32_t av_mm(uint32_t i, const void *ctx)
+{
+	return ((const struct collector *)ctx)->av[i].mm;
+}
+
+static uint32_t vma_mm(uint32_t v, const void *ctx)
+{
+	return ((const struct collector *)ctx)->vma[v].mm;
+}
+
 void report_dot(const struct collector *c, FILE *f, uint32_t root, bool raw)
 {
+	struct groups avs, vmas;	/* by mm */
+
 	fprintf(f, "// rmaptrace: anon_vma hierarchy (kernel/derived counters)\n"
 		"digraph rmaptrace {\n  rankdir=BT;\n  node [fontname=\"monospace\" fontsize=10];\n"
 		"  edge [fontname=\"monospace\" fontsize=8];\n");
+	if (groups_build(&avs, c->nr_av, c->nr_mm, av_mm, c) ||
+	    groups_build(&vmas, c->nr_vma, c->nr_mm, vma_mm, c)) {
+		groups_free(&avs);
+		fprintf(f, "  // not drawn: out of memory\n}\n");
+		return;
+	}
 	for (uint32_t m = 0; m < c->nr_mm; m++) {
 		const struct mm_node *mm = &c->mm[m];
+		const uint32_t *av = group(&avs, m), *vma = group(&vmas, m);
+		size_t nr_av = group_len(&avs, m), nr_vma = group_len(&vmas, m);
 		char comm[TASK_COMM_LEN + 1] = "";
 		bool empty = true;
 
-		for (uint32_t i = 0; i < c->nr_av && empty; i++)
-			empty = !(c->av[i].mm == m && av_drawn(c, i, root));
-		for (uint32_t v = 0; v < c->nr_vma && empty; v++)
-			empty = !(c->vma[v].mm == m && vma_drawn(c, v, root));
+		for (size_t k = 0; k < nr_av && empty; k++)
+			empty = !av_drawn(c, av[k], root);
+		for (size_t k = 0; k < nr_vma && empty; k++)
+			empty = !vma_drawn(c, vma[k], root);
 		if (empty)
 			continue;
 
@@ -70,21 +91,23 @@ void report_dot(const struct collector *c, FILE *f, uint32_t root, bool raw)
 				   (unsigned char)mm->comm[k] < 32) ? '_' : mm->comm[k];
 		fprintf(f, "  subgraph cluster_mm%u {\n    label=\"pid %u %s\"; style=rounded;\n",
 			m, mm->pid, comm);
-		for (uint32_t i = 0; i < c->nr_av; i++)
-			if (c->av[i].mm == m && av_drawn(c, i, root))
-				anon_vma_node(f, c, i, raw);
-		for (uint32_t v = 0; v < c->nr_vma; v++) {
-			const struct vma_node *vn = &c->vma[v];
+		for (size_t k = 0; k < nr_av; k++)
+			if (av_drawn(c, av[k], root))
+				anon_vma_node(f, c, av[k], raw);
+		for (size_t k = 0; k < nr_vma; k++) {
+			const struct vma_node *vn = &c->vma[vma[k]];
 
-			if (vn->mm == m && vma_drawn(c, v, root))
+			if (vma_drawn(c, vma[k], root))
 				fprintf(f, "    vma%u [shape=box%s label=\"vma 0x%llx-0x%llx%s\"];\n",
-					v, vn->dead ? " style=dashed" : "",
+					vma[k], vn->dead ? " style=dashed" : "",
 					(unsigned long long)vn->vm_start,
 					(unsigned long long)vn->vm_end,
 					vn->dead ? "\\n(unmapped)" : "");
 		}
 		fprintf(f, "  }\n");
 	}
+	groups_free(&avs);
+	groups_free(&vmas);
 	for (uint32_t i = 0; i < c->nr_av; i++) {
 		const struct anon_vma_node *a = &c->av[i];
 

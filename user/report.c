@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "collector.h"
+#include "groups.h"
 #include "report.h"
 
 static const char *const event_name[EV_TYPE_MAX] = {
@@ -64,12 +65,16 @@ static uint32_t id_of(const struct collector *c, uint64_t ptr)
 {
 	uint32_t i = ptrmap_get(&c->av_map, ptr);
 
-	/* A free retires the pointer before the callback runs: look back. */
-	if (i == NONE)
-		for (size_t k = c->nr_av; k-- > 0;)
-			if (c->av[k].ptr == ptr)
-				return av_id(k);
-	return av_id(i);
+	if (i != NONE || !ptr)
+		return av_id(i);
+	/* A free retires the pointer before the callback runs: the put just
+	 * applied names it; else (rare) look back. */
+	if (c->last_freed != NONE && c->av[c->last_freed].ptr == ptr)
+		return av_id(c->last_freed);
+	for (size_t k = c->nr_av; k-- > 0;)
+		if (c->av[k].ptr == ptr)
+			return av_id(k);
+	return 0;
 }
 
 static void report_walk(struct collector *c, const struct event_hdr *h,
@@ -203,8 +208,29 @@ void report_event(struct collector *c, const struct event_hdr *h, void *ctx)
 	fputc('\n', f);
 }
 
-static void print_node(const struct collector *c, FILE *f, uint32_t i,
-		       char *prefix, size_t plen, bool last, bool top, bool raw)
+/* What print_node lists under an anon_vma: its children, in the order
+ * they were made, and the live VMAs whose vma->anon_vma it is. */
+struct tree_groups {
+	struct groups kids, vmas;
+};
+
+static uint32_t parent_of(uint32_t i, const void *ctx)
+{
+	const struct collector *c = ctx;
+	uint32_t p = c->av[i].parent;
+
+	return p == i ? NONE : p;
+}
+
+static uint32_t own_anon_vma(uint32_t v, const void *ctx)
+{
+	const struct collector *c = ctx;
+
+	return c->vma[v].dead ? NONE : c->vma[v].anon_vma;
+}
+
+static void print_node(const struct collector *c, const struct tree_groups *t, FILE *f,
+		       uint32_t i, char *prefix, size_t plen, bool last, bool top, bool raw)
 {
 	const struct anon_vma_node *a = &c->av[i];
 	const struct mm_node *m = anon_vma_owner(c, i);
@@ -236,42 +262,42 @@ static void print_node(const struct collector *c, FILE *f, uint32_t i,
 		a->kernel.num_active_vmas, d.num_active_vmas,
 		a->kernel_max.num_active_vmas, a->derived_max.num_active_vmas,
 		a->nr_avcs);
-	for (uint32_t v = 0; v < c->nr_vma; v++) {
-		const struct vma_node *vm = &c->vma[v];
+	for (size_t k = 0; k < group_len(&t->vmas, i); k++) {
+		const struct vma_node *vm = &c->vma[group(&t->vmas, i)[k]];
 
-		if (!vm->dead && vm->anon_vma == i)
-			fprintf(f, "%s    vma 0x%llx-0x%llx pid %u  avcs %u\n", prefix,
-				(unsigned long long)vm->vm_start,
-				(unsigned long long)vm->vm_end, mm_pid(c, vm->mm),
-				vm->nr_chain);
+		fprintf(f, "%s    vma 0x%llx-0x%llx pid %u  avcs %u\n", prefix,
+			(unsigned long long)vm->vm_start,
+			(unsigned long long)vm->vm_end, mm_pid(c, vm->mm),
+			vm->nr_chain);
 	}
-
-	/* Children in the order they were made. */
-	uint32_t kids = 0, seen = 0;
-
-	for (uint32_t k = 0; k < c->nr_av; k++)
-		kids += k != i && c->av[k].parent == i;
-	for (uint32_t k = 0; k < c->nr_av; k++)
-		if (k != i && c->av[k].parent == i)
-			print_node(c, f, k, prefix, plen, ++seen == kids, false, raw);
+	for (size_t k = 0, kids = group_len(&t->kids, i); k < kids; k++)
+		print_node(c, t, f, group(&t->kids, i)[k], prefix, plen, k + 1 == kids,
+			   false, raw);
 	prefix[n] = 0;
 }
 
 static void print_tree(const struct collector *c, FILE *f, bool raw)
 {
+	struct tree_groups t;
 	char prefix[512];
 
 	fprintf(f, "\nanon_vma hierarchy (counters as kernel/derived; max is the largest seen)\n");
+	if (groups_build(&t.kids, c->nr_av, c->nr_av, parent_of, c) ||
+	    groups_build(&t.vmas, c->nr_vma, c->nr_av, own_anon_vma, c)) {
+		groups_free(&t.kids);
+		fprintf(f, "(not shown: out of memory)\n");
+		return;
+	}
 	for (uint32_t i = 0; i < c->nr_av; i++) {
-		const struct anon_vma_node *a = &c->av[i];
-
 		/* Roots, and orphans whose parent was never seen. */
-		if (a->parent != NONE && a->parent != i)
+		if (parent_of(i, c) != NONE)
 			continue;
 		prefix[0] = 0;
 		fputc('\n', f);
-		print_node(c, f, i, prefix, sizeof(prefix), true, true, raw);
+		print_node(c, &t, f, i, prefix, sizeof(prefix), true, true, raw);
 	}
+	groups_free(&t.kids);
+	groups_free(&t.vmas);
 }
 
 static void print_json(const struct collector *c, FILE *f, bool raw)
