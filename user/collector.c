@@ -88,7 +88,8 @@ static void free_nodes(void *arr, bool mapped)
 int collector_init(struct collector *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->last_freed = NONE;
+	c->last_freed = c->vma_free = NONE;
+	c->keep_dead_vmas = true;
 	if (ptrmap_init(&c->av_map, 1024) || ptrmap_init(&c->vma_map, 1024) ||
 	    ptrmap_init(&c->mm_map, 64) || ptrmap_init(&c->pid_map, 64) ||
 	    ptrmap_init(&c->pid_mms, 64) || ptrmap_init(&c->wcost_map, 16) ||
@@ -650,20 +651,33 @@ static uint32_t vma_seen(struct collector *c, const struct event_hdr *h,
 	return i;
 }
 
+/* A node for a new VMA: a dead one's, unless a walk's visits still
+ * pending may name it (they hold node indices). */
+static uint32_t vma_new_index(const struct collector *c)
+{
+	return c->vma_free != NONE && !c->nr_pending ? c->vma_free : c->nr_vma;
+}
+
 static uint32_t vma_of(struct collector *c, const struct event_hdr *h,
 		       const struct vma_info *vi, bool create)
 {
-	uint32_t i = c->nr_vma;
+	uint32_t i = vma_new_index(c);
 	struct vma_node *v;
 
-	if (!create || !grow_nodes((void **)&c->vma, &c->cap_vma, c->nr_vma,
-				   sizeof(*c->vma), &c->vma_mapped, &c->vma_ready)) {
+	if (!create || (i == c->nr_vma &&
+			!grow_nodes((void **)&c->vma, &c->cap_vma, c->nr_vma,
+				    sizeof(*c->vma), &c->vma_mapped, &c->vma_ready))) {
 		i = ptrmap_get(&c->vma_map, vi->vma);
 		if (i == NONE)
 			return NONE;
 	} else if (ptrmap_get_or_put(&c->vma_map, vi->vma, &i) != 1) {
-		c->nr_vma++;
 		v = &c->vma[i];
+		if (i == c->nr_vma) {
+			c->nr_vma++;
+		} else {
+			c->vma_free = v->last_anon_vma;
+			free(vma_chain_block(v));
+		}
 		memset(v, 0, sizeof(*v));
 		v->ptr = vi->vma;
 		v->anon_vma = NONE;
@@ -937,6 +951,11 @@ static bool on_unlink(struct collector *c, const struct vma_event *e)
 	}
 	set_anon_vma(c, v, NONE);
 	v->dead = true;
+	if (!c->keep_dead_vmas) {
+		v->nr_last_chain = 0;
+		v->last_anon_vma = c->vma_free;
+		c->vma_free = vi;
+	}
 	return true;
 }
 

@@ -96,7 +96,9 @@ struct vma_node {
 	uint32_t mm;
 	uint32_t anon_vma;	/* node index of vma->anon_vma, or NONE */
 	/* Once dead: what it was linked to when unmapped, for pictures:
-	 * its anon_vma, and chain[0..nr_last_chain) keeps its AVCs'. */
+	 * its anon_vma, and chain[0..nr_last_chain) keeps its AVCs'. A dead
+	 * node no picture will draw is free for the next VMA instead, and
+	 * this names the next free one (collector.vma_free). */
 	uint32_t last_anon_vma;
 	/* The chain counts are at most MAX_CHAIN: bytes, which keep the
 	 * node at 72 bytes with the positions. */
@@ -204,6 +206,11 @@ struct collector {
 	size_t nr_av, cap_av;
 	struct vma_node *vma;
 	size_t nr_vma, cap_vma;
+	/* Dead VMAs' nodes are kept for --dot, which draws them; else they
+	 * are reused (a long trace's VMAs were half its memory, and fresh
+	 * nodes' pages cost a fault each). Set before the first event. */
+	bool keep_dead_vmas;
+	uint32_t vma_free;	/* a dead node to reuse, NONE; its last_anon_vma the next */
 	bool av_mapped, vma_mapped;	/* reserved address space, not malloc'd */
 	size_t av_ready, vma_ready;	/* nodes whose pages are populated */
 	struct mm_node *mm;

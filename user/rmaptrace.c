@@ -397,6 +397,7 @@ static int replay_main(struct report_opts *ro)
 		die("cannot read %s: %s", env.replay, strerror(errno));
 	if (collector_init(&col))
 		die("%s", "out of memory");
+	col.keep_dead_vmas = env.dot != NULL;	/* only --dot draws unmapped VMAs */
 	if (!env.quiet) {
 		col.on_event = report_event;
 		col.cb_ctx = ro;
@@ -454,6 +455,7 @@ int main(int argc, char **argv)
 	}
 	if (collector_init(&col))
 		die("%s", "out of memory");
+	col.keep_dead_vmas = env.dot != NULL;	/* only --dot draws unmapped VMAs */
 
 	if (env.cmd) {
 		child = spawn_held(env.cmd, &go_fd, &err_fd);

@@ -67,6 +67,7 @@ static int replay(const char *path)
 		perror(path);
 		return 2;
 	}
+	c.keep_dead_vmas = false;	/* as rmaptrace without --dot */
 	t0 = cpu_seconds();
 	rc = replay_stream(f, &c, &info, err, sizeof(err));
 	collector_finish(&c);
@@ -105,6 +106,7 @@ static int report(const char *path)
 		perror(path);
 		return 2;
 	}
+	c.keep_dead_vmas = false;	/* as rmaptrace without --dot */
 	c.on_event = report_event;
 	c.cb_ctx = &o;
 	t0 = cpu_seconds();

@@ -28,6 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fclose(f);
 		return 0;
 	}
+	/* Both ways: dead VMAs kept for --dot, or their nodes reused. */
+	c.keep_dead_vmas = size % 2;
 	ro.out = devnull;
 	c.on_event = report_event;
 	c.cb_ctx = &ro;

@@ -920,6 +920,107 @@ static void test_avc_positions_kept(void)
 }
 
 /* Garbage in: counted, never applied, never a crash. */
+/* Without --dot a dead VMA's node is the next new VMA's (user/collector.c:
+ * vma_new_index). The story's four VMAs die; Q's new VMA takes one of
+ * their nodes and must start clean: one AVC, to its own new root, live,
+ * counted once in that root's tree, and nothing found wrong. */
+static void test_dead_vma_node_reused(void)
+{
+	struct story st;
+	struct proc Q = { 200, 0xffff888002000000ULL };
+	struct kvma q;
+	uint32_t vi, ai;
+
+	setup();
+	col.keep_dead_vmas = false;
+	story_fork(&sim, &st);
+	story_exit(&sim, &st);
+	EXPECT_EQ(col.nr_vma, 4);
+	collector_add_process(&col, Q.pid);
+	q = sim_vma(&sim, &Q, 0x7f1000000000ULL, 4);
+	sim_prepare(&sim, &Q, &q);
+	EXPECT_EQ(col.nr_vma, 4);	/* no new node */
+	vi = ptrmap_get(&col.vma_map, q.ptr);
+	ai = ptrmap_get(&col.av_map, q.anon_vma->ptr);
+	EXPECT(vi < 4 && ai != NONE, "Q's VMA in a dead one's node");
+	if (vi < 4 && ai != NONE) {
+		EXPECT(!col.vma[vi].dead, "live");
+		EXPECT_EQ(col.vma[vi].nr_chain, 1);
+		EXPECT_EQ(vma_chain(&col.vma[vi])[0], ai);
+		EXPECT_EQ(col.vma[vi].anon_vma, ai);
+		EXPECT_EQ(col.av[ai].nr_avcs, 1);
+		EXPECT_EQ(anon_vma_derived(&col, ai).num_active_vmas, 1);
+	}
+	sim_unlink(&sim, &Q, &q);	/* and the put of its root */
+	sim_task(&sim, EV_EXIT, &Q, &Q);
+	collector_finish(&col);
+	EXPECT_EQ(col.nr_viol, 0);
+	dump_viol();
+}
+
+/* With --dot the dead stay drawn: a new node, the old ones' AVCs kept. */
+static void test_dead_vma_kept_for_dot(void)
+{
+	struct story st;
+	struct proc Q = { 200, 0xffff888002000000ULL };
+	struct kvma q;
+
+	setup();
+	story_fork(&sim, &st);
+	story_exit(&sim, &st);
+	collector_add_process(&col, Q.pid);
+	q = sim_vma(&sim, &Q, 0x7f1000000000ULL, 4);
+	sim_prepare(&sim, &Q, &q);
+	EXPECT_EQ(col.nr_vma, 5);
+	for (uint32_t vi = 0; vi < 4; vi++)
+		EXPECT(col.vma[vi].dead && col.vma[vi].nr_last_chain >= 1,
+		       "vma node %u dead with its AVCs", vi);
+}
+
+/* A walk's visits wait for its end with node indices in them: a node
+ * such a visit names is not given away meanwhile. GC's VMA dies between
+ * the visits and the walk's end, and Q maps a new one. */
+static void test_dead_vma_node_not_reused_under_visits(void)
+{
+	struct story st;
+	struct proc Q = { 200, 0xffff888002000000ULL };
+	const struct kvma *all[4];
+	struct visits_event b = {};
+	struct walk_event w = {};
+	struct kvma q;
+	uint64_t start;
+	uint32_t gc;
+
+	setup();
+	col.keep_dead_vmas = false;
+	story_fork(&sim, &st);
+	all[0] = &st.p, all[1] = &st.c1, all[2] = &st.c2, all[3] = &st.gc;
+	gc = ptrmap_get(&col.vma_map, st.gc.ptr);
+	start = sim.ts + 1;
+	sim.visit_events = true;
+	for (int k = 0; k < 4; k++)
+		sim_visit(&sim, &st.P, &b, all[k], all[k]->start, CB_TRY_TO_MIGRATE_ONE, 1);
+	sim_unlink(&sim, &st.GC, &st.gc);
+	collector_add_process(&col, Q.pid);
+	q = sim_vma(&sim, &Q, 0x7f1000000000ULL, 4);
+	sim_prepare(&sim, &Q, &q);
+	EXPECT(ptrmap_get(&col.vma_map, q.ptr) != gc, "Q's VMA took the node a visit names");
+	EXPECT(col.vma[gc].dead, "GC's VMA still its node, dead");
+	sim_hdr(&sim, &w.hdr, EV_RMAP_WALK, walk_event_size(0), &st.P);
+	w.anon_vma = st.p.anon_vma->ptr;
+	w.pgoff = st.p.pgoff;
+	w.nr_pages = 1;
+	w.nr_visits = 4;
+	w.duration_ns = w.hdr.ts - start;
+	sim_emit(&sim, &w.hdr);
+	EXPECT_EQ(col.walk.nr_visited, 4);
+	EXPECT_EQ(col.walk.visited[3].pid, 103);
+	/* The next VMA, with no visit waiting, does take it. */
+	q = sim_vma(&sim, &Q, 0x7f2000000000ULL, 4);
+	sim_prepare(&sim, &Q, &q);
+	EXPECT_EQ(ptrmap_get(&col.vma_map, q.ptr), gc);
+}
+
 static void test_malformed_input(void)
 {
 	unsigned char buf[sizeof(struct vma_event)];
@@ -1384,6 +1485,9 @@ int main(void)
 	RUN(test_slab_reuse_new_id);
 	RUN(test_chain_hint_not_a_freed_node);
 	RUN(test_avc_positions_kept);
+	RUN(test_dead_vma_node_reused);
+	RUN(test_dead_vma_kept_for_dot);
+	RUN(test_dead_vma_node_not_reused_under_visits);
 	RUN(test_malformed_input);
 	RUN(test_json_schema);
 	RUN(test_dot_seed_story);
