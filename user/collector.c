@@ -671,14 +671,23 @@ static uint32_t vma_of(struct collector *c, const struct event_hdr *h,
 		if (i == NONE)
 			return NONE;
 	} else if (ptrmap_get_or_put(&c->vma_map, vi->vma, &i) != 1) {
+		uint32_t *block = NULL;
+		uint8_t cap = 0;
+
 		v = &c->vma[i];
 		if (i == c->nr_vma) {
 			c->nr_vma++;
 		} else {
+			/* The dead one's chain block, for a chain as long. */
 			c->vma_free = v->last_anon_vma;
-			free(vma_chain_block(v));
+			block = vma_chain_block(v);
+			cap = v->cap_chain;
 		}
 		memset(v, 0, sizeof(*v));
+		if (block) {
+			v->chain.heap = block;
+			v->cap_chain = cap;
+		}
 		v->ptr = vi->vma;
 		v->anon_vma = NONE;
 	}
