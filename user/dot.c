@@ -49,12 +49,12 @@ static bool vma_drawn(const struct collector *c, uint32_t v, uint32_t root)
 	return false;
 }
 
-static uint32_t av_mm(uint32_t i, const void *ctx)
+static uint32_t av_owner(uint32_t i, const void *ctx)
 {
 	return ((const struct collector *)ctx)->av[i].mm;
 }
 
-static uint32_t vma_mm(uint32_t v, const void *ctx)
+static uint32_t vma_owner(uint32_t v, const void *ctx)
 {
 	return ((const struct collector *)ctx)->vma[v].mm;
 }
@@ -66,8 +66,8 @@ void report_dot(const struct collector *c, FILE *f, uint32_t root, bool raw)
 	fprintf(f, "// rmaptrace: anon_vma hierarchy (kernel/derived counters)\n"
 		"digraph rmaptrace {\n  rankdir=BT;\n  node [fontname=\"monospace\" fontsize=10];\n"
 		"  edge [fontname=\"monospace\" fontsize=8];\n");
-	if (groups_build(&avs, c->nr_av, c->nr_mm, av_mm, c) ||
-	    groups_build(&vmas, c->nr_vma, c->nr_mm, vma_mm, c)) {
+	if (groups_build(&avs, c->nr_av, c->nr_mm, av_owner, c) ||
+	    groups_build(&vmas, c->nr_vma, c->nr_mm, vma_owner, c)) {
 		groups_free(&avs);
 		fprintf(f, "  // not drawn: out of memory\n}\n");
 		return;

@@ -53,30 +53,50 @@ static size_t nodes(size_t nr, size_t ready, size_t cap, size_t size, bool mappe
 	return mapped ? (used * size + 4095) / 4096 * 4096 : cap * size;
 }
 
-static int replay(const char *path)
+/* Replay path into c as rmaptrace -r without --dot would, a line per
+ * event to o when o is given; the CPU seconds of the replay and the end
+ * checks, or -1 (said) when the file cannot be replayed. */
+static double timed_replay(const char *path, struct collector *c, struct report_opts *o)
 {
-	struct collector c;
 	struct replay_info info;
-	struct rusage ru;
 	char err[256];
-	double t0, t;
+	double t0;
 	FILE *f = fopen(path, "r");
 	int rc;
 
-	if (!f || collector_init(&c)) {
+	if (!f || collector_init(c)) {
 		perror(path);
-		return 2;
+		if (f)
+			fclose(f);
+		return -1;
 	}
-	c.keep_dead_vmas = false;	/* as rmaptrace without --dot */
+	c->keep_dead_vmas = false;
+	if (o) {
+		c->on_event = report_event;
+		c->cb_ctx = o;
+	}
 	t0 = cpu_seconds();
-	rc = replay_stream(f, &c, &info, err, sizeof(err));
-	collector_finish(&c);
-	t = cpu_seconds() - t0;
+	rc = replay_stream(f, c, &info, err, sizeof(err));
+	collector_finish(c);
+	t0 = cpu_seconds() - t0;
 	fclose(f);
 	if (rc) {
 		fprintf(stderr, "bench_collector: %s\n", err);
-		return 2;
+		collector_free(c);
+		return -1;
 	}
+	return t0;
+}
+
+static int replay(const char *path)
+{
+	struct collector c;
+	struct rusage ru;
+	double t = timed_replay(path, &c, NULL);
+	int rc;
+
+	if (t < 0)
+		return 2;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("replay: %llu events in %.2f s CPU\n", (unsigned long long)c.events, t);
 	printf("replay: %zu anon_vmas, %zu VMAs, %zu violations\n", c.nr_av, c.nr_vma,
@@ -94,37 +114,25 @@ static int replay(const char *path)
 static int report(const char *path)
 {
 	struct collector c;
-	struct replay_info info;
-	struct report_opts o = { .check = true };
-	char err[256];
-	double t0, t1, t2;
-	FILE *f = fopen(path, "r");
-	int rc;
+	struct report_opts o = { .check = true, .out = fopen("/dev/null", "w") };
+	double t, t1;
 
-	o.out = fopen("/dev/null", "w");
-	if (!f || !o.out || collector_init(&c)) {
-		perror(path);
+	if (!o.out) {
+		perror("/dev/null");
 		return 2;
 	}
-	c.keep_dead_vmas = false;	/* as rmaptrace without --dot */
-	c.on_event = report_event;
-	c.cb_ctx = &o;
-	t0 = cpu_seconds();
-	rc = replay_stream(f, &c, &info, err, sizeof(err));
-	collector_finish(&c);
+	t = timed_replay(path, &c, &o);
+	if (t < 0) {
+		fclose(o.out);
+		return 2;
+	}
 	t1 = cpu_seconds();
 	report_final(&c, &o);
-	t2 = cpu_seconds();
-	fclose(f);
+	t1 = cpu_seconds() - t1;
 	fclose(o.out);
-	if (rc) {
-		fprintf(stderr, "bench_collector: %s\n", err);
-		return 2;
-	}
 	printf("report: %llu events with a line each in %.2f s CPU (%.0f events/s); "
 	       "final tree of %zu anon_vmas, %zu VMAs in %.2f s\n",
-	       (unsigned long long)c.events, t1 - t0, c.events / (t1 - t0), c.nr_av, c.nr_vma,
-	       t2 - t1);
+	       (unsigned long long)c.events, t, c.events / t, c.nr_av, c.nr_vma, t1);
 	collector_free(&c);
 	return 0;
 }
