@@ -88,12 +88,13 @@ static void free_nodes(void *arr, bool mapped)
 int collector_init(struct collector *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->last_freed = c->vma_free = NONE;
+	c->last_freed = c->vma_free = c->av_free = NONE;
 	c->keep_dead_vmas = true;
+	c->forget_at = SIZE_MAX;
 	if (ptrmap_init(&c->av_map, 1024) || ptrmap_init(&c->vma_map, 1024) ||
 	    ptrmap_init(&c->mm_map, 64) || ptrmap_init(&c->pid_map, 64) ||
 	    ptrmap_init(&c->pid_mms, 64) || ptrmap_init(&c->wcost_map, 16) ||
-	    ptrmap_init(&c->open_win, 64)) {
+	    ptrmap_init(&c->open_win, 64) || ptrmap_init(&c->forgotten_kids, 16)) {
 		collector_free(c);
 		return -1;
 	}
@@ -123,6 +124,7 @@ void collector_free(struct collector *c)
 	ptrmap_free(&c->pid_mms);
 	ptrmap_free(&c->wcost_map);
 	ptrmap_free(&c->open_win);
+	ptrmap_free(&c->forgotten_kids);
 	free(c->wcost);
 	memset(c, 0, sizeof(*c));
 }
@@ -379,21 +381,27 @@ static uint32_t anon_vma_node(struct collector *c, uint64_t ptr,
 			      enum av_origin origin, bool *made)
 {
 	struct anon_vma_node *a;
-	uint32_t i = c->nr_av;
+	uint32_t i = c->av_free != NONE ? c->av_free : c->nr_av;
 
 	*made = false;
-	if (!grow_nodes((void **)&c->av, &c->cap_av, c->nr_av, sizeof(*c->av), &c->av_mapped,
+	if (i == c->nr_av &&
+	    !grow_nodes((void **)&c->av, &c->cap_av, c->nr_av, sizeof(*c->av), &c->av_mapped,
 			&c->av_ready))
 		return ptrmap_get(&c->av_map, ptr);
 	if (ptrmap_get_or_put(&c->av_map, ptr, &i) == 1)
 		return i;
-	a = &c->av[c->nr_av];
+	a = &c->av[i];
+	if (i == c->av_free)
+		c->av_free = a->parent;
+	else
+		c->nr_av++;
 	memset(a, 0, sizeof(*a));
 	a->ptr = ptr;
 	a->root = a->parent = a->mm = NONE;
+	a->id = ++c->nr_ids;
 	a->origin = origin;
 	*made = true;
-	return c->nr_av++;
+	return i;
 }
 
 /* The node for ptr, made (of unknown origin) when first seen. */
@@ -478,13 +486,13 @@ static void compare(struct collector *c, uint32_t i,
 		race_suspect(c, INV_NUM_CHILDREN, root_of(c, i),
 			abs_diff(d.num_children, s->num_children), ts, s->read_ts,
 			"anon_vma %u %s: kernel num_children %u, derived %u (%u live children%s)",
-			av_id(i), when, s->num_children, d.num_children,
+			av_id(c, i), when, s->num_children, d.num_children,
 			a->nr_live_children, a->root == i && a->nr_avcs ? " + self" : "");
 	if (d.num_active_vmas != s->num_active_vmas)
 		race_suspect(c, INV_NUM_ACTIVE_VMAS, root_of(c, i),
 			abs_diff(d.num_active_vmas, s->num_active_vmas), ts, s->read_ts,
 			"anon_vma %u %s: kernel num_active_vmas %u, derived %u",
-			av_id(i), when, s->num_active_vmas, d.num_active_vmas);
+			av_id(c, i), when, s->num_active_vmas, d.num_active_vmas);
 }
 
 /* ---- AVCs: the collector's interval trees ---- */
@@ -722,7 +730,7 @@ static void check_vma_has_avc(struct collector *c, const struct vma_event *e,
 	collector_violation(c, INV_VMA_AVC, e->hdr.ts,
 		"vma 0x%llx-0x%llx (pid %u) %s: vma->anon_vma is anon_vma %u but no AVC links them",
 		(unsigned long long)v->vm_start, (unsigned long long)v->vm_end,
-		mm_pid(c, v->mm), when, av_id(v->anon_vma));
+		mm_pid(c, v->mm), when, av_id(c, v->anon_vma));
 }
 
 static void on_prepare(struct collector *c, const struct vma_event *e)
@@ -785,7 +793,7 @@ static void on_fork_vma(struct collector *c, const struct vma_event *e)
 		if (av_checkable(c, ai) && over)
 			race_suspect(c, INV_REUSE, root_of(c, ai), over, e->entry_ts, e->hdr.ts,
 				"anon_vma %u reused on fork with num_active_vmas %u, num_children %u (allowed: 0 and < 2)",
-				av_id(ai), d.num_active_vmas, d.num_children);
+				av_id(c, ai), d.num_active_vmas, d.num_children);
 	}
 	/* anon_vma_fork makes pvma->anon_vma the new one's parent. */
 	pvi = ptrmap_get(&c->vma_map, e->src.vma);
@@ -808,7 +816,7 @@ static void on_fork_vma(struct collector *c, const struct vma_event *e)
 				collector_violation(c, INV_VMA_AVC, e->hdr.ts,
 					"fork: child vma 0x%llx (pid %u) has no AVC to anon_vma %u, which parent vma 0x%llx is chained to",
 					(unsigned long long)v->vm_start,
-					mm_pid(c, v->mm), av_id(pchain[k]),
+					mm_pid(c, v->mm), av_id(c, pchain[k]),
 					(unsigned long long)p->vm_start);
 	}
 	compare(c, ai, &e->av, e->hdr.ts, "after anon_vma_fork");
@@ -902,7 +910,7 @@ uint32_t collector_snapshot_done(struct collector *c)
 		struct anon_vma_node *a = &c->av[i];
 		struct av_counters d;
 
-		if (a->origin != ORIGIN_SNAPSHOT || !a->partial)
+		if (a->forgotten || a->origin != ORIGIN_SNAPSHOT || !a->partial)
 			continue;
 		d = anon_vma_derived(c, i);
 		a->partial = !a->have_kernel || !(a->snap_flags & SNAP_HAS_NUM_CHILDREN) ||
@@ -914,7 +922,8 @@ uint32_t collector_snapshot_done(struct collector *c)
 	for (uint32_t i = 0; i < c->nr_av; i++) {
 		uint32_t r = root_of(c, i);
 
-		if (c->av[i].origin == ORIGIN_SNAPSHOT && r != NONE && c->av[r].partial &&
+		if (!c->av[i].forgotten && c->av[i].origin == ORIGIN_SNAPSHOT && r != NONE &&
+		    c->av[r].partial &&
 		    !c->av[i].partial) {
 			c->av[i].partial = true;
 			partial++;
@@ -968,9 +977,15 @@ static bool on_unlink(struct collector *c, const struct vma_event *e)
 	return true;
 }
 
+static void mark_freed(struct collector *c, uint32_t i)
+{
+	c->nr_freed += !c->av[i].freed;
+	c->av[i].freed = true;
+}
+
 static void free_anon_vma(struct collector *c, uint32_t i)
 {
-	c->av[i].freed = true;
+	mark_freed(c, i);
 	ptrmap_del(&c->av_map, c->av[i].ptr);
 }
 
@@ -982,7 +997,7 @@ static bool on_put(struct collector *c, const struct put_event *e)
 	if (i == NONE)
 		return false;
 	compare(c, i, &e->av, e->hdr.ts, "at __put_anon_vma");
-	c->av[i].freed = true;
+	mark_freed(c, i);
 	c->last_freed = i;
 	/* This put dropped the root's last reference: anon_vma_free(root). */
 	if (e->root.anon_vma && e->root.refcount == 1) {
@@ -1162,13 +1177,13 @@ static void on_walk(struct collector *c, const struct walk_event *e)
 			if (!nr_bad++)
 				snprintf(bad, sizeof(bad),
 					 "walk of anon_vma %u (pgoff %llu) visited vma 0x%llx (pid %u), which holds no AVC to it",
-					 av_id(ai), (unsigned long long)first,
+					 av_id(c, ai), (unsigned long long)first,
 					 (unsigned long long)p->v.vm_start, p->v.pid);
 		} else if (!vma_covers(v, first, last)) {
 			if (!nr_bad++)
 				snprintf(bad, sizeof(bad),
 					 "walk of anon_vma %u visited vma 0x%llx-0x%llx (pid %u), whose pgoffs do not cover %llu",
-					 av_id(ai), (unsigned long long)v->vm_start,
+					 av_id(c, ai), (unsigned long long)v->vm_start,
 					 (unsigned long long)v->vm_end, p->v.pid,
 					 (unsigned long long)first);
 		}
@@ -1237,6 +1252,8 @@ int collector_feed(struct collector *c, const void *data, size_t len)
 	const struct event_hdr *h = data;
 	bool applied = true;
 
+	if (c->nr_freed >= c->forget_at)
+		collector_forget(c);
 	if (len < sizeof(*h) || h->type == 0 || h->type >= EV_TYPE_MAX ||
 	    len < event_size[h->type]) {
 		c->malformed++;

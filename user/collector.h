@@ -64,15 +64,23 @@ struct anon_vma_node {
 	uint32_t nr_active;	/* VMAs with vma->anon_vma == this */
 	uint32_t refcount;	/* last kernel reading */
 	struct av_counters kernel, kernel_max, derived_max;
+	/* Shown to users (av_id): 1-based, in the order the trace saw them.
+	 * Not the index: a forgotten node is reused for the next anon_vma. */
+	uint32_t id;
 	uint8_t origin;		/* enum av_origin */
 	uint8_t snap_flags;
-	bool freed;
-	bool avcs_heap;		/* avcs.heap is in use */
-	bool have_kernel;	/* at least one snapshot read */
+	/* Bits, to keep the node at 88 bytes with the id. */
+	bool freed : 1;
+	bool avcs_heap : 1;	/* avcs.heap is in use */
+	bool have_kernel : 1;	/* at least one snapshot read */
 	/* Part of its history or hierarchy is out of sight (a snapshot node
 	 * whose counters the traced VMAs do not account for): not checked. */
-	bool partial;
+	bool partial : 1;
+	/* Freed and dropped from the report (collector.keep_freed): the node
+	 * is free, and parent names the next free one (collector.av_free). */
+	bool forgotten : 1;
 };
+_Static_assert(sizeof(struct anon_vma_node) == 88, "anon_vma_node grew");
 /* One per anon_vma rmap walks went through (--hist): few, so kept aside. */
 struct walk_cost {
 	uint32_t anon_vma;
@@ -211,6 +219,22 @@ struct collector {
 	 * nodes' pages cost a fault each). Set before the first event. */
 	bool keep_dead_vmas;
 	uint32_t vma_free;	/* a dead node to reuse, NONE; its last_anon_vma the next */
+	/* Freed anon_vmas the final report keeps, 0 for all. Once twice as
+	 * many are kept, the oldest freed ones no other node, VMA, walk or
+	 * race window refers to are forgotten and their nodes reused: a long
+	 * trace's memory is then what is alive, not all it ever saw.
+	 * Set before the first event; --dot keeps all (it draws them). */
+	size_t keep_freed;
+	size_t nr_freed;	/* freed and kept */
+	size_t forget_at;	/* nr_freed that starts the next forgetting */
+	uint64_t forgotten;	/* anon_vmas forgotten so far */
+	uint32_t av_free;	/* a forgotten node to reuse, NONE */
+	uint32_t nr_ids;	/* the last av id given */
+	/* What the forgotten add to the hierarchies' shape (report.c):
+	 * the deepest of them, the most children of a forgotten one, and
+	 * per kept node (index + 2) its forgotten children. */
+	uint32_t forgotten_depth, forgotten_width;
+	struct ptrmap forgotten_kids;
 	bool av_mapped, vma_mapped;	/* reserved address space, not malloc'd */
 	size_t av_ready, vma_ready;	/* nodes whose pages are populated */
 	struct mm_node *mm;
@@ -270,6 +294,15 @@ struct collector {
 int collector_init(struct collector *c);
 void collector_free(struct collector *c);
 
+/* rmaptrace's --keep-freed default: some 6 MiB of nodes. */
+#define KEEP_FREED_DEFAULT 65536
+
+/* Keep at most about n freed anon_vmas for the report (0: all of them);
+ * user/forget.c. Before the first event. */
+void collector_keep_freed(struct collector *c, size_t n);
+/* A round of forgetting: collector_feed starts one when it is due. */
+void collector_forget(struct collector *c);
+
 /* Apply one raw event. Returns 0, or -1 when it is malformed (counted). */
 int collector_feed(struct collector *c, const void *data, size_t len);
 
@@ -297,6 +330,9 @@ void collector_finish(struct collector *c);
 void collector_violation(struct collector *c, int inv, uint64_t ts,
 			 const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* Invariant 1 for node i (user/check.c): at the end, or when forgotten. */
+void check_links_of(struct collector *c, uint32_t i);
 
 /* Derived counters, from the collector's own view of AVCs and VMAs. */
 struct av_counters anon_vma_derived(const struct collector *c, uint32_t i);
@@ -351,7 +387,17 @@ static inline uint32_t *vma_chain(const struct vma_node *v)
 }
 
 /* Ids shown to users: small integers, 1-based, never kernel addresses. */
-static inline uint32_t av_id(uint32_t i) { return i == NONE ? 0 : i + 1; }
+static inline uint32_t av_id(const struct collector *c, uint32_t i)
+{
+	return i == NONE ? 0 : c->av[i].id;
+}
+
+/* The anon_vmas kept (not forgotten), in id order: node indices, *n of
+ * them. NULL when out of memory. */
+uint32_t *av_by_id(const struct collector *c, size_t *n);
+
+/* Children of kept node i that were forgotten. */
+uint32_t av_forgotten_kids(const struct collector *c, uint32_t i);
 
 uint32_t mm_pid(const struct collector *c, uint32_t mm);
 

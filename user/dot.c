@@ -20,9 +20,9 @@ static void anon_vma_node(FILE *f, const struct collector *c, uint32_t i,
 	const struct anon_vma_node *a = &c->av[i];
 	struct av_counters d = anon_vma_derived(c, i);
 
-	fprintf(f, "    av%u [shape=ellipse%s%s label=\"anon_vma %u%s\\n", av_id(i),
+	fprintf(f, "    av%u [shape=ellipse%s%s label=\"anon_vma %u%s\\n", av_id(c, i),
 		a->root == i ? " peripheries=2" : "", a->freed ? " style=dashed" : "",
-		av_id(i), a->root == i ? " (root)" : a->freed ? " (freed)" : "");
+		av_id(c, i), a->root == i ? " (root)" : a->freed ? " (freed)" : "");
 	if (raw)
 		fprintf(f, "0x%llx\\n", (unsigned long long)a->ptr);
 	fprintf(f, "num_children %u/%u (max %u)\\nnum_active_vmas %u/%u (max %u)\"];\n",
@@ -33,7 +33,7 @@ static void anon_vma_node(FILE *f, const struct collector *c, uint32_t i,
 
 static bool av_drawn(const struct collector *c, uint32_t i, uint32_t root)
 {
-	return root == NONE || root_of(c, i) == root;
+	return !c->av[i].forgotten && (root == NONE || root_of(c, i) == root);
 }
 
 static bool vma_drawn(const struct collector *c, uint32_t v, uint32_t root)
@@ -66,8 +66,8 @@ void report_dot(const struct collector *c, FILE *f, uint32_t root, bool raw)
 	fprintf(f, "// rmaptrace: anon_vma hierarchy (kernel/derived counters)\n"
 		"digraph rmaptrace {\n  rankdir=BT;\n  node [fontname=\"monospace\" fontsize=10];\n"
 		"  edge [fontname=\"monospace\" fontsize=8];\n");
-	if (groups_build(&avs, c->nr_av, c->nr_mm, av_owner, c) ||
-	    groups_build(&vmas, c->nr_vma, c->nr_mm, vma_owner, c)) {
+	if (groups_build(&avs, NULL, c->nr_av, c->nr_mm, av_owner, c) ||
+	    groups_build(&vmas, NULL, c->nr_vma, c->nr_mm, vma_owner, c)) {
 		groups_free(&avs);
 		fprintf(f, "  // not drawn: out of memory\n}\n");
 		return;
@@ -117,7 +117,7 @@ void report_dot(const struct collector *c, FILE *f, uint32_t root, bool raw)
 			anon_vma_node(f, c, i, raw);
 		if (a->parent != NONE && a->parent != i)
 			fprintf(f, "  av%u -> av%u [label=\"parent\" penwidth=2];\n",
-				av_id(i), av_id(a->parent));
+				av_id(c, i), av_id(c, a->parent));
 	}
 	for (uint32_t v = 0; v < c->nr_vma; v++) {
 		const struct vma_node *vn = &c->vma[v];
@@ -128,7 +128,7 @@ void report_dot(const struct collector *c, FILE *f, uint32_t root, bool raw)
 			if (vma_chain(vn)[k] == NONE || !av_drawn(c, vma_chain(vn)[k], root))
 				continue;
 			fprintf(f, "  vma%u -> av%u [style=dashed color=blue label=\"avc\"%s];\n",
-				v, av_id(vma_chain(vn)[k]),
+				v, av_id(c, vma_chain(vn)[k]),
 				vma_chain(vn)[k] == own ? " penwidth=2 color=darkgreen" : "");
 		}
 	}

@@ -3,7 +3,7 @@
 #include <string.h>
 #include "groups.h"
 
-int groups_build(struct groups *g, size_t nr_items, size_t nr_owners,
+int groups_build(struct groups *g, const uint32_t *order, size_t nr_items, size_t nr_owners,
 		 uint32_t (*owner)(uint32_t item, const void *ctx), const void *ctx)
 {
 	uint32_t *fill;
@@ -17,9 +17,9 @@ int groups_build(struct groups *g, size_t nr_items, size_t nr_owners,
 		groups_free(g);
 		return -1;
 	}
-	/* Count, then place: items go in ascending order within a group. */
-	for (uint32_t i = 0; i < nr_items; i++) {
-		uint32_t o = owner(i, ctx);
+	/* Count, then place: items keep their order within a group. */
+	for (uint32_t k = 0; k < nr_items; k++) {
+		uint32_t o = owner(order ? order[k] : k, ctx);
 
 		if (o < nr_owners)
 			g->at[o + 1]++;
@@ -28,8 +28,8 @@ int groups_build(struct groups *g, size_t nr_items, size_t nr_owners,
 		g->at[o + 1] += g->at[o];
 		fill[o] = g->at[o];
 	}
-	for (uint32_t i = 0; i < nr_items; i++) {
-		uint32_t o = owner(i, ctx);
+	for (uint32_t k = 0; k < nr_items; k++) {
+		uint32_t i = order ? order[k] : k, o = owner(i, ctx);
 
 		if (o < nr_owners)
 			g->items[fill[o]++] = i;

@@ -13,13 +13,15 @@
 
 struct groups {
 	uint32_t *at;		/* group o is items[at[o] .. at[o + 1]) */
-	uint32_t *items;	/* node indices, ascending within a group */
+	uint32_t *items;	/* node indices, in the order given */
 	size_t nr_owners;
 };
 
-/* owner(item, ctx): the group item n belongs to, or >= nr_owners for
- * none. Returns 0, or -1 when out of memory (g is then empty). */
-int groups_build(struct groups *g, size_t nr_items, size_t nr_owners,
+/* owner(item, ctx): the group item belongs to, or >= nr_owners for
+ * none. The items are order[0 .. nr_items), or 0 .. nr_items - 1 when
+ * order is NULL, and keep that order within a group. Returns 0, or -1
+ * when out of memory (g is then empty). */
+int groups_build(struct groups *g, const uint32_t *order, size_t nr_items, size_t nr_owners,
 		 uint32_t (*owner)(uint32_t item, const void *ctx), const void *ctx);
 void groups_free(struct groups *g);
 

@@ -66,14 +66,14 @@ static uint32_t id_of(const struct collector *c, uint64_t ptr)
 	uint32_t i = ptrmap_get(&c->av_map, ptr);
 
 	if (i != NONE || !ptr)
-		return av_id(i);
+		return av_id(c, i);
 	/* A free retires the pointer before the callback runs: the put just
 	 * applied names it; else (rare) look back. */
 	if (c->last_freed != NONE && c->av[c->last_freed].ptr == ptr)
-		return av_id(c->last_freed);
+		return av_id(c, c->last_freed);
 	for (size_t k = c->nr_av; k-- > 0;)
-		if (c->av[k].ptr == ptr)
-			return av_id(k);
+		if (c->av[k].ptr == ptr && !c->av[k].forgotten)
+			return av_id(c, k);
 	return 0;
 }
 
@@ -88,7 +88,7 @@ static void report_walk(struct collector *c, const struct event_hdr *h,
 		fprintf(f, "{\"type\":\"walk\",\"ts\":%.6f,\"pid\":%u,\"comm\":", t, h->pid);
 		json_string(f, h->comm, TASK_COMM_LEN);
 		fprintf(f, ",\"anon_vma\":%u,\"callback\":\"%s\",\"pgoff\":%llu,"
-			"\"nr_pages\":%llu,\"visited\":[", av_id(w->anon_vma),
+			"\"nr_pages\":%llu,\"visited\":[", av_id(c, w->anon_vma),
 			rmap_callback_name(w->callback), (unsigned long long)w->pgoff,
 			(unsigned long long)w->nr_pages);
 		for (uint32_t i = 0; i < w->nr_visited; i++)
@@ -110,7 +110,7 @@ static void report_walk(struct collector *c, const struct event_hdr *h,
 		return;
 	}
 	fprintf(f, "%10.6f %7u %-16s %-17s anon_vma %u pgoff %llu %s visited %u of %u predicted%s %.1fus\n",
-		t, h->pid, safe_comm(h->comm, comm), "rmap_walk", av_id(w->anon_vma),
+		t, h->pid, safe_comm(h->comm, comm), "rmap_walk", av_id(c, w->anon_vma),
 		(unsigned long long)w->pgoff, rmap_callback_name(w->callback),
 		w->nr_visited, w->nr_predicted,
 		w->stopped_early ? " (stopped early)" : "", w->ns / 1e3);
@@ -239,7 +239,7 @@ static void print_node(const struct collector *c, const struct tree_groups *t, F
 	size_t n;
 
 	fprintf(f, "%s%s", prefix, top ? "" : last ? "`-- " : "|-- ");
-	fprintf(f, "anon_vma %u%s  pid %u %s", av_id(i),
+	fprintf(f, "anon_vma %u%s  pid %u %s", av_id(c, i),
 		a->root == i ? " (root)" : "", m ? m->pid : 0,
 		m ? safe_comm(m->comm, comm) : "?");
 	if (raw)
@@ -256,8 +256,8 @@ static void print_node(const struct collector *c, const struct tree_groups *t, F
 		strcat(prefix, last ? "    " : "|   ");
 	fprintf(f, "%s    root %u parent %u  num_children %u/%u max %u/%u  "
 		"num_active_vmas %u/%u max %u/%u  avcs %u\n",
-		prefix, av_id(a->root),
-		av_id(a->parent), a->kernel.num_children, d.num_children,
+		prefix, av_id(c, a->root),
+		av_id(c, a->parent), a->kernel.num_children, d.num_children,
 		a->kernel_max.num_children, a->derived_max.num_children,
 		a->kernel.num_active_vmas, d.num_active_vmas,
 		a->kernel_max.num_active_vmas, a->derived_max.num_active_vmas,
@@ -280,29 +280,40 @@ static void print_tree(const struct collector *c, FILE *f, bool raw)
 {
 	struct tree_groups t;
 	char prefix[512];
+	size_t n;
+	uint32_t *order = av_by_id(c, &n);
 
 	fprintf(f, "\nanon_vma hierarchy (counters as kernel/derived; max is the largest seen)\n");
-	if (groups_build(&t.kids, c->nr_av, c->nr_av, parent_of, c) ||
-	    groups_build(&t.vmas, c->nr_vma, c->nr_av, own_anon_vma, c)) {
-		groups_free(&t.kids);
+	if (!order || groups_build(&t.kids, order, n, c->nr_av, parent_of, c) ||
+	    groups_build(&t.vmas, NULL, c->nr_vma, c->nr_av, own_anon_vma, c)) {
+		if (order)
+			groups_free(&t.kids);
+		free(order);
 		fprintf(f, "(not shown: out of memory)\n");
 		return;
 	}
-	for (uint32_t i = 0; i < c->nr_av; i++) {
+	for (size_t k = 0; k < n; k++) {
 		/* Roots, and orphans whose parent was never seen. */
-		if (parent_of(i, c) != NONE)
+		if (parent_of(order[k], c) != NONE)
 			continue;
 		prefix[0] = 0;
 		fputc('\n', f);
-		print_node(c, &t, f, i, prefix, sizeof(prefix), true, true, raw);
+		print_node(c, &t, f, order[k], prefix, sizeof(prefix), true, true, raw);
 	}
 	groups_free(&t.kids);
 	groups_free(&t.vmas);
+	free(order);
 }
 
 static void print_json(const struct collector *c, FILE *f, bool raw)
 {
-	for (uint32_t i = 0; i < c->nr_av; i++) {
+	size_t n;
+	uint32_t *order = av_by_id(c, &n);
+
+	if (!order)
+		fputs("{\"type\":\"error\",\"message\":\"anon_vmas not listed: out of memory\"}\n", f);
+	for (size_t k = 0; k < n; k++) {
+		uint32_t i = order[k];
 		const struct anon_vma_node *a = &c->av[i];
 		const struct mm_node *m = anon_vma_owner(c, i);
 		struct av_counters d = anon_vma_derived(c, i);
@@ -314,7 +325,7 @@ static void print_json(const struct collector *c, FILE *f, bool raw)
 			"\"derived_max_num_children\":%u,\"derived_max_num_active_vmas\":%u,"
 			"\"avcs\":%u,\"freed\":%s,\"origin\":\"%s\",\"reused\":%u,"
 			"\"vm_start\":\"0x%llx\",\"pid\":%u,\"comm\":",
-			av_id(i), av_id(a->root), av_id(a->parent),
+			av_id(c, i), av_id(c, a->root), av_id(c, a->parent),
 			a->kernel.num_children, a->kernel.num_active_vmas,
 			a->kernel_max.num_children, a->kernel_max.num_active_vmas,
 			d.num_children, d.num_active_vmas,
@@ -327,6 +338,7 @@ static void print_json(const struct collector *c, FILE *f, bool raw)
 			fprintf(f, ",\"addr\":\"0x%llx\"", (unsigned long long)a->ptr);
 		fputs("}\n", f);
 	}
+	free(order);
 	for (size_t k = 0; k < c->nr_viol; k++) {
 		fprintf(f, "{\"type\":\"violation\",\"invariant\":%d,\"message\":",
 			c->viol[k].invariant);
@@ -345,9 +357,18 @@ static void hierarchy_shape(const struct collector *c, uint32_t *depth,
 {
 	uint32_t *children = calloc(c->nr_av ? c->nr_av : 1, sizeof(*children));
 
-	*depth = *width = 0;
+	*depth = c->forgotten_depth;
+	*width = c->forgotten_width;
 	for (uint32_t i = 0; i < c->nr_av; i++) {
 		uint32_t d = 1, p = i;
+
+		if (c->av[i].forgotten)
+			continue;
+		if (children && c->forgotten) {
+			children[i] += av_forgotten_kids(c, i);
+			if (children[i] > *width)
+				*width = children[i];
+		}
 
 		while (c->av[p].parent != NONE && c->av[p].parent != p &&
 		       d <= c->nr_av) {
@@ -376,7 +397,8 @@ void report_final(const struct collector *c, const struct report_opts *o)
 			"\"violations\":%zu,\"walks\":%llu,\"malformed\":%llu,"
 			"\"truncated_chains\":%llu,\"dropped_visits\":%llu,"
 			"\"explained_differences\":%llu,\"unseen_unlinks\":%llu,"
-			"\"max_depth\":%u,\"max_width\":%u,\"checked\":%s}\n",
+			"\"max_depth\":%u,\"max_width\":%u,\"forgotten_anon_vmas\":%llu,"
+			"\"checked\":%s}\n",
 			(unsigned long long)c->events, (unsigned long long)c->lost,
 			o->check ? c->nr_viol : 0, (unsigned long long)c->walks,
 			(unsigned long long)c->malformed,
@@ -384,7 +406,7 @@ void report_final(const struct collector *c, const struct report_opts *o)
 			(unsigned long long)c->stale_visits,
 			(unsigned long long)c->explained,
 			(unsigned long long)c->unseen_unlinks, depth, width,
-			o->check && !c->lost ? "true" : "false");
+			(unsigned long long)c->forgotten, o->check && !c->lost ? "true" : "false");
 		return;
 	}
 	print_tree(c, f, o->raw_addrs);
@@ -404,6 +426,10 @@ void report_final(const struct collector *c, const struct report_opts *o)
 		o->check ? c->nr_viol : 0, o->check ? "" : " (not checked: --check)");
 	fprintf(f, "deepest hierarchy: %u anon_vmas root to leaf; widest: %u children of one anon_vma\n",
 		depth, width);
+	if (c->forgotten)
+		fprintf(f, "%llu freed anon_vmas not listed above (--keep-freed %zu: the oldest "
+			"freed go, once no listed one refers to them); the shape and the checks "
+			"count them\n", (unsigned long long)c->forgotten, c->keep_freed);
 	if (o->check && c->explained)
 		fprintf(f, "%llu counter readings differed by no more than the other "
 			"tasks' calls in flight on the hierarchy (explained, not violations)\n",
@@ -483,7 +509,7 @@ void report_hist(const struct collector *c, const struct report_opts *o)
 		const struct mm_node *m = anon_vma_owner(c, w->anon_vma);
 
 		fprintf(f, "  anon_vma %-6u pid %-7u walks %-8llu total %.1fus  avcs %u\n",
-			av_id(w->anon_vma), m ? m->pid : 0, (unsigned long long)w->walks,
+			av_id(c, w->anon_vma), m ? m->pid : 0, (unsigned long long)w->walks,
 			w->ns / 1e3, a->nr_avcs);
 	}
 }

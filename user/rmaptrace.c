@@ -35,7 +35,8 @@ static struct env {
 	char **cmd;
 	const char *record, *replay, *dot;
 	uint32_t dot_root;	/* an id as reported, 0 for all */
-} env = { .buffer_mb = 16 };
+	long keep_freed;
+} env = { .buffer_mb = 16, .keep_freed = KEEP_FREED_DEFAULT };
 
 const char *argp_program_version = "rmaptrace 0.1";
 static const char doc[] =
@@ -57,7 +58,7 @@ static const char doc[] =
 "Exit status: 0 done, 1 --check found violations, 2 could not trace\n"
 "(or could not write --dot FILE).";
 
-enum { OPT_CHECK = 0x100, OPT_JSON, OPT_BUFFER, OPT_QUIET, OPT_KPROBES, OPT_HIST, OPT_DOT, OPT_DOT_ROOT, OPT_RAW_ADDRS };
+enum { OPT_CHECK = 0x100, OPT_JSON, OPT_BUFFER, OPT_QUIET, OPT_KPROBES, OPT_HIST, OPT_DOT, OPT_DOT_ROOT, OPT_RAW_ADDRS, OPT_KEEP_FREED };
 
 static struct recorder rec;
 
@@ -76,6 +77,7 @@ static const struct argp_option opts[] = {
 	{ "read", 'r', "FILE", 0, "Replay a recording: no root, no BPF, same reports" },
 	{ "dot", OPT_DOT, "FILE", 0, "At exit, write the hierarchy as Graphviz to FILE" },
 	{ "dot-root", OPT_DOT_ROOT, "ID", 0, "With --dot, draw only the hierarchy anon_vma ID (as the report numbers it) belongs to" },
+	{ "keep-freed", OPT_KEEP_FREED, "N", 0, "List at most N freed anon_vmas in the final report, the newest (default 65536; 0: all). Older ones are still checked and counted; a long trace's memory stays what is alive. --dot keeps all" },
 	{ "raw-addrs", OPT_RAW_ADDRS, NULL, 0, "Show each anon_vma's kernel address next to its id (hidden by default: it helps an attacker)" },
 	{},
 };
@@ -143,6 +145,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 	case OPT_RAW_ADDRS:
 		env.raw_addrs = true;
 		break;
+	case OPT_KEEP_FREED:
+		env.keep_freed = parse_num(arg, 0, LONG_MAX / 2, st, "--keep-freed count");
+		break;
 	case ARGP_KEY_ARGS:
 		env.cmd = st->argv + st->next;
 		break;
@@ -184,6 +189,16 @@ static void __attribute__((format(printf, 1, 2), noreturn)) die(const char *fmt,
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(2);
+}
+
+/* What the reports will show decides what the collector keeps: only
+ * --dot draws unmapped VMAs, and it draws every anon_vma. */
+static void collector_open(struct collector *col)
+{
+	if (collector_init(col))
+		die("%s", "out of memory");
+	col->keep_dead_vmas = env.dot != NULL;
+	collector_keep_freed(col, env.dot ? 0 : (size_t)env.keep_freed);
 }
 
 /*
@@ -354,6 +369,8 @@ static int finish_report(struct report_opts *ro)
 
 	if (env.check)
 		collector_finish(&col);
+	else
+		collector_forget(&col);	/* collector_finish's first step */
 	if (env.hist && !env.json)
 		report_hist(&col, ro);
 	report_final(&col, ro);
@@ -368,9 +385,14 @@ static int finish_report(struct report_opts *ro)
 		FILE *f = dot_file;
 		uint32_t root = NONE;
 
-		if (env.dot_root && env.dot_root <= col.nr_av)
-			root = root_of(&col, env.dot_root - 1);
-		else if (env.dot_root)
+		bool found = false;
+
+		for (uint32_t i = 0; env.dot_root && i < col.nr_av && !found; i++)
+			if (col.av[i].id == env.dot_root && !col.av[i].forgotten) {
+				root = root_of(&col, i);
+				found = true;
+			}
+		if (env.dot_root && !found)
 			fprintf(stderr, "rmaptrace: --dot-root %u: no anon_vma has that id; drawing them all\n",
 				env.dot_root);
 		report_dot(&col, f, root, env.raw_addrs);
@@ -395,9 +417,7 @@ static int replay_main(struct report_opts *ro)
 	f = fopen(env.replay, "rb");
 	if (!f)
 		die("cannot read %s: %s", env.replay, strerror(errno));
-	if (collector_init(&col))
-		die("%s", "out of memory");
-	col.keep_dead_vmas = env.dot != NULL;	/* only --dot draws unmapped VMAs */
+	collector_open(&col);
 	if (!env.quiet) {
 		col.on_event = report_event;
 		col.cb_ctx = ro;
@@ -453,9 +473,7 @@ int main(int argc, char **argv)
 		snprintf(err, sizeof(err), "%d", env.pid);
 		die("no process with pid %s", err);
 	}
-	if (collector_init(&col))
-		die("%s", "out of memory");
-	col.keep_dead_vmas = env.dot != NULL;	/* only --dot draws unmapped VMAs */
+	collector_open(&col);
 
 	if (env.cmd) {
 		child = spawn_held(env.cmd, &go_fd, &err_fd);

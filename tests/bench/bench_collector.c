@@ -70,7 +70,9 @@ static double timed_replay(const char *path, struct collector *c, struct report_
 			fclose(f);
 		return -1;
 	}
+	/* As rmaptrace keeps them without --dot. */
 	c->keep_dead_vmas = false;
+	collector_keep_freed(c, KEEP_FREED_DEFAULT);
 	if (o) {
 		c->on_event = report_event;
 		c->cb_ctx = o;

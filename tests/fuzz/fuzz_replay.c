@@ -28,8 +28,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fclose(f);
 		return 0;
 	}
-	/* Both ways: dead VMAs kept for --dot, or their nodes reused. */
+	/* Both ways: dead VMAs kept for --dot, or their nodes reused; and
+	 * freed anon_vmas all kept, or forgotten two at a time. */
 	c.keep_dead_vmas = size % 2;
+	collector_keep_freed(&c, size / 2 % 2 ? 1 : 0);
 	ro.out = devnull;
 	c.on_event = report_event;
 	c.cb_ctx = &ro;

@@ -105,7 +105,7 @@ static void test_seed_story_tree(void)
 	EXPECT_EQ(col.av[c2].kernel_max.num_children, 1);
 	EXPECT_EQ(col.av[gc].derived_max.num_children, 0);
 	for (uint32_t i = 0; i < 4; i++) {
-		EXPECT(col.av[i].freed, "anon_vma %u freed", av_id(i));
+		EXPECT(col.av[i].freed, "anon_vma %u freed", av_id(&col, i));
 		EXPECT_EQ(col.av[i].derived_max.num_active_vmas, 1);
 		EXPECT_EQ(col.av[i].kernel_max.num_active_vmas, 1);
 	}
@@ -748,8 +748,8 @@ static void test_dot_seed_story(void)
 	setup();
 	story_fork(&sim, &st);
 	buf = dot_text(NONE, false, &avcs);
-	gc = av_id(node(st.gc.anon_vma->ptr));
-	c2 = av_id(node(st.c2.anon_vma->ptr));
+	gc = av_id(&col, node(st.gc.anon_vma->ptr));
+	c2 = av_id(&col, node(st.c2.anon_vma->ptr));
 	EXPECT(strstr(buf, "digraph rmaptrace {") != NULL, "a digraph");
 	EXPECT(strstr(buf, "label=\"pid 103 ") != NULL, "GC's box: %s", buf);
 	{
@@ -782,8 +782,8 @@ static void test_dot_one_root(void)
 	{
 		char want[32], other_av[32];
 
-		snprintf(want, sizeof(want), "av%u [", av_id(p));
-		snprintf(other_av, sizeof(other_av), "av%u [", av_id(o));
+		snprintf(want, sizeof(want), "av%u [", av_id(&col, p));
+		snprintf(other_av, sizeof(other_av), "av%u [", av_id(&col, o));
 		EXPECT(strstr(buf, want) != NULL, "P's anon_vma drawn (%s)", want);
 		EXPECT(strstr(buf, other_av) == NULL, "the other mapping's anon_vma left out (%s)", other_av);
 		EXPECT(strstr(buf, "0x7f2000000000") == NULL, "the other mapping's VMA left out");
@@ -954,6 +954,102 @@ static void test_dead_vma_node_reused(void)
 	sim_unlink(&sim, &Q, &q);	/* and the put of its root */
 	sim_task(&sim, EV_EXIT, &Q, &Q);
 	collector_finish(&col);
+	EXPECT_EQ(col.nr_viol, 0);
+	dump_viol();
+}
+
+/* The final report (JSON) of col, in a malloc'd string. */
+static char *json_report(void)
+{
+	struct report_opts ro = { .json = true, .check = true };
+	char *buf = NULL;
+	size_t len = 0;
+
+	ro.out = open_memstream(&buf, &len);
+	if (!ro.out)
+		abort();
+	report_final(&col, &ro);
+	fclose(ro.out);
+	return buf;
+}
+
+/* --keep-freed: P's root lives on while ten children fork from it and
+ * exit, each freeing an anon_vma. Kept at most 2, the freed go oldest
+ * first, their nodes are reused, and a reused node gets a new id; the
+ * root's ten children still count in the width. */
+static void test_freed_forgotten_oldest_first(void)
+{
+	struct proc P = { 100, 0xffff888001000000ULL };
+	struct kvma p, v;
+	uint32_t ids[10];
+	bool kept[10] = {};
+	char *json;
+
+	setup();
+	col.keep_dead_vmas = false;
+	collector_keep_freed(&col, 2);
+	collector_add_process(&col, P.pid);
+	p = sim_vma(&sim, &P, 0x7f0000000000ULL, 16);
+	sim_prepare(&sim, &P, &p);
+	for (int k = 0; k < 10; k++) {
+		struct proc C = { 200 + k, 0xffff888002000000ULL + ((uint64_t)k << 20) };
+
+		v = sim_fork_vma(&sim, &P, &C, &p);
+		sim_task(&sim, EV_FORK, &P, &C);
+		ids[k] = av_id(&col, ptrmap_get(&col.av_map, v.anon_vma->ptr));
+		EXPECT_EQ(ids[k], k + 2);	/* P's root is 1; never an old id */
+		sim_unlink(&sim, &C, &v);
+		sim_task(&sim, EV_EXIT, &C, &C);
+	}
+	collector_finish(&col);
+	EXPECT_EQ(col.forgotten, 8);
+	EXPECT(col.nr_av < 11, "nodes reused: %zu for 11 anon_vmas", col.nr_av);
+	for (uint32_t i = 0; i < col.nr_av; i++)
+		for (int k = 0; k < 10; k++)
+			if (!col.av[i].forgotten && col.av[i].id == ids[k])
+				kept[k] = true;
+	for (int k = 0; k < 10; k++)
+		EXPECT(kept[k] == (k >= 8), "child %d's anon_vma (id %u) %s", k, ids[k],
+		       kept[k] ? "kept" : "forgotten");
+	json = json_report();
+	EXPECT(strstr(json, "\"max_depth\":2,\"max_width\":10,\"forgotten_anon_vmas\":8,"),
+	       "shape and count in the summary: %s", strstr(json, "{\"type\":\"summary\"") ?: json);
+	free(json);
+	EXPECT_EQ(col.nr_viol, 0);
+	dump_viol();
+}
+
+/* A freed anon_vma a kept one names as parent or root stays, however
+ * old: the seeds' story to its end, keeping 2. All four are freed when
+ * the round comes; C1's (the oldest) and GC's go. C2's is older than
+ * GC's but GC's names it as parent; the root is everyone's. The depth
+ * of 3 (root, C2, GC) outlives GC's. */
+static void test_forget_keeps_referenced(void)
+{
+	struct story st;
+	char *json;
+
+	setup();
+	col.keep_dead_vmas = false;
+	collector_keep_freed(&col, 2);
+	story_fork(&sim, &st);
+	story_exit(&sim, &st);
+	collector_finish(&col);
+	EXPECT_EQ(col.forgotten, 2);
+	for (uint32_t i = 0; i < col.nr_av; i++) {
+		const struct anon_vma_node *a = &col.av[i];
+
+		if (a->forgotten)
+			continue;
+		EXPECT(a->parent == NONE || !col.av[a->parent].forgotten,
+		       "anon_vma %u's parent forgotten", a->id);
+		EXPECT(a->root == NONE || !col.av[a->root].forgotten,
+		       "anon_vma %u's root forgotten", a->id);
+	}
+	json = json_report();
+	EXPECT(strstr(json, "\"max_depth\":3,"), "depth kept: %s",
+	       strstr(json, "{\"type\":\"summary\"") ?: json);
+	free(json);
 	EXPECT_EQ(col.nr_viol, 0);
 	dump_viol();
 }
@@ -1488,6 +1584,8 @@ int main(void)
 	RUN(test_dead_vma_node_reused);
 	RUN(test_dead_vma_kept_for_dot);
 	RUN(test_dead_vma_node_not_reused_under_visits);
+	RUN(test_freed_forgotten_oldest_first);
+	RUN(test_forget_keeps_referenced);
 	RUN(test_malformed_input);
 	RUN(test_json_schema);
 	RUN(test_dot_seed_story);

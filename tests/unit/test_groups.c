@@ -20,7 +20,7 @@ static void test_groups_by_owner(void)
 	static const uint32_t owner[] = { 2, UINT32_MAX, 0, 2, 9, 0, 2, 1 };
 	struct groups g;
 
-	EXPECT_EQ(groups_build(&g, 8, 3, owner_from, owner), 0);
+	EXPECT_EQ(groups_build(&g, NULL, 8, 3, owner_from, owner), 0);
 	EXPECT_EQ(group_len(&g, 0), 2);
 	EXPECT_EQ(group(&g, 0)[0], 2);
 	EXPECT_EQ(group(&g, 0)[1], 5);
@@ -46,7 +46,7 @@ static void test_groups_match_scan(void)
 	srand(7);
 	for (uint32_t i = 0; i < N; i++)
 		owner[i] = rand() % 5 == 0 ? UINT32_MAX : (uint32_t)(rand() % OWNERS);
-	EXPECT_EQ(groups_build(&g, N, OWNERS, owner_from, owner), 0);
+	EXPECT_EQ(groups_build(&g, NULL, N, OWNERS, owner_from, owner), 0);
 	for (uint32_t o = 0; o < OWNERS; o++) {
 		size_t k = 0;
 
@@ -62,7 +62,7 @@ static void test_groups_match_scan(void)
 	}
 	EXPECT_EQ(bad, 0);
 	groups_free(&g);
-	EXPECT_EQ(groups_build(&g, 0, 0, owner_from, owner), 0);	/* empty trace */
+	EXPECT_EQ(groups_build(&g, NULL, 0, 0, owner_from, owner), 0);	/* empty trace */
 	EXPECT_EQ(group_len(&g, 0), 0);
 	groups_free(&g);
 	free(owner);
