@@ -65,14 +65,20 @@ static void pin_referenced(const struct collector *c, uint64_t *bits)
 		for (uint32_t k = 0; k < (drawn ? vm->nr_last_chain : vm->nr_chain); k++)
 			pin(bits, n, vma_chain(vm)[k]);
 	}
-	for (size_t k = c->win_head; k < c->nr_win; k++)
-		pin(bits, n, c->win[k].root);
-	for (size_t k = 0; k < c->nr_sus; k++)
-		pin(bits, n, c->sus[k].root);
 	for (size_t k = 0; k < c->nr_wcost; k++)
 		pin(bits, n, c->wcost[k].anon_vma);
 	pin(bits, n, c->walk.anon_vma);
 	pin(bits, n, c->last_freed);
+}
+
+/* Race windows and suspects name roots only, and are many (a second
+ * of the trace's calls): asked only when a root may go. */
+static void pin_race_roots(const struct collector *c, uint64_t *bits)
+{
+	for (size_t k = c->win_head; k < c->nr_win; k++)
+		pin(bits, c->nr_av, c->win[k].root);
+	for (size_t k = 0; k < c->nr_sus; k++)
+		pin(bits, c->nr_av, c->sus[k].root);
 }
 
 /* Reorder a[0..n) so that its k smallest come first, in no order:
@@ -148,6 +154,7 @@ void collector_forget(struct collector *c)
 {
 	size_t nr = 0, over;
 	uint64_t *bits, *cand;
+	bool roots = false;	/* among the candidates */
 
 	if (!c->keep_freed || c->nr_freed <= c->keep_freed)
 		return;
@@ -161,8 +168,19 @@ void collector_forget(struct collector *c)
 		const struct anon_vma_node *a = &c->av[i];
 
 		if (a->freed && !a->forgotten && !a->nr_avcs && !a->nr_active &&
-		    !pinned(bits, i))
+		    !pinned(bits, i)) {
 			cand[nr++] = (uint64_t)a->id << 32 | i;
+			roots |= a->root == i || a->root == NONE;
+		}
+	}
+	if (roots) {
+		size_t kept = 0;
+
+		pin_race_roots(c, bits);
+		for (size_t k = 0; k < nr; k++)
+			if (!pinned(bits, (uint32_t)cand[k]))
+				cand[kept++] = cand[k];
+		nr = kept;
 	}
 	if (over < nr)
 		select_smallest(cand, nr, over);
