@@ -101,8 +101,8 @@ static int replay(const char *path)
 		return 2;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("replay: %llu events in %.2f s CPU\n", (unsigned long long)c.events, t);
-	printf("replay: %zu anon_vmas, %zu VMAs, %zu violations\n", c.nr_av, c.nr_vma,
-	       c.nr_viol);
+	printf("replay: %u anon_vmas in %zu nodes (%llu forgotten), %zu VMAs, %zu violations\n",
+	       c.nr_ids, c.nr_av, (unsigned long long)c.forgotten, c.nr_vma, c.nr_viol);
 	printf("collector events/s: %.0f\n", c.events / t);
 	printf("collector peak RSS MiB: %.1f\n", ru.ru_maxrss / 1024.0);
 	rc = c.nr_viol || c.malformed;
