@@ -376,6 +376,17 @@ static void note_derived_max(struct collector *c, uint32_t i)
 		a->derived_max.num_active_vmas = d.num_active_vmas;
 }
 
+uint32_t av_depth(const struct collector *c, uint32_t i)
+{
+	uint32_t d = 1;
+
+	while (c->av[i].parent != NONE && c->av[i].parent != i && d <= c->nr_av) {
+		i = c->av[i].parent;
+		d++;
+	}
+	return d <= c->nr_av ? d : 0;
+}
+
 /* The node for ptr, made with origin if the trace has none yet (*made). */
 static uint32_t anon_vma_node(struct collector *c, uint64_t ptr,
 			      enum av_origin origin, bool *made)

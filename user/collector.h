@@ -334,6 +334,10 @@ void collector_violation(struct collector *c, int inv, uint64_t ts,
 /* Invariant 1 for node i (user/check.c): at the end, or when forgotten. */
 void check_links_of(struct collector *c, uint32_t i);
 
+/* Anon_vmas from the root down to node i along parent links (1 for a
+ * root); 0 when the links loop. */
+uint32_t av_depth(const struct collector *c, uint32_t i);
+
 /* Derived counters, from the collector's own view of AVCs and VMAs. */
 struct av_counters anon_vma_derived(const struct collector *c, uint32_t i);
 

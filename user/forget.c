@@ -124,14 +124,10 @@ static void add_kid(struct collector *c, uint32_t i)
 static void forget(struct collector *c, uint32_t i)
 {
 	struct anon_vma_node *a = &c->av[i];
-	uint32_t d = 1, p = i, kids = av_forgotten_kids(c, i);
+	uint32_t d = av_depth(c, i), kids = av_forgotten_kids(c, i);
 
 	check_links_of(c, i);
-	while (c->av[p].parent != NONE && c->av[p].parent != p && d <= c->nr_av) {
-		p = c->av[p].parent;
-		d++;
-	}
-	if (d > c->forgotten_depth && d <= c->nr_av)
+	if (d > c->forgotten_depth)
 		c->forgotten_depth = d;
 	if (kids > c->forgotten_width)
 		c->forgotten_width = kids;
@@ -194,23 +190,36 @@ out:
 	free(cand);
 }
 
+static int by_id(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Sorted by (id, index) pairs: memory for the nodes kept, not for every
+ * id the trace gave. */
 uint32_t *av_by_id(const struct collector *c, size_t *n)
 {
-	uint32_t *at = malloc(((size_t)c->nr_ids + 1) * sizeof(*at));
+	uint64_t *key = malloc((c->nr_av ? c->nr_av : 1) * sizeof(*key));
+	uint32_t *at = malloc((c->nr_av ? c->nr_av : 1) * sizeof(*at));
 	size_t k = 0;
 
 	*n = 0;
-	if (!at)
+	if (!key || !at) {
+		free(key);
+		free(at);
 		return NULL;
-	for (size_t id = 0; id <= c->nr_ids; id++)
-		at[id] = NONE;
+	}
 	for (uint32_t i = 0; i < c->nr_av; i++)
 		if (!c->av[i].forgotten)
-			at[c->av[i].id] = i;
-	/* In place: the kept come out in id order, fewer than the ids. */
-	for (size_t id = 1; id <= c->nr_ids; id++)
-		if (at[id] != NONE)
-			at[k++] = at[id];
+			key[k++] = (uint64_t)c->av[i].id << 32 | i;
+	/* Without forgetting, index order is id order already. */
+	if (c->forgotten)
+		qsort(key, k, sizeof(*key), by_id);
+	for (size_t j = 0; j < k; j++)
+		at[j] = (uint32_t)key[j];
+	free(key);
 	*n = k;
 	return at;
 }

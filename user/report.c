@@ -360,22 +360,17 @@ static void hierarchy_shape(const struct collector *c, uint32_t *depth,
 	*depth = c->forgotten_depth;
 	*width = c->forgotten_width;
 	for (uint32_t i = 0; i < c->nr_av; i++) {
-		uint32_t d = 1, p = i;
+		uint32_t d, p;
 
 		if (c->av[i].forgotten)
-			continue;
+			continue;	/* its parent is a free list's link */
+		d = av_depth(c, i);
 		if (children && c->forgotten) {
 			children[i] += av_forgotten_kids(c, i);
 			if (children[i] > *width)
 				*width = children[i];
 		}
-
-		while (c->av[p].parent != NONE && c->av[p].parent != p &&
-		       d <= c->nr_av) {
-			p = c->av[p].parent;
-			d++;
-		}
-		if (d > *depth && d <= c->nr_av)
+		if (d > *depth)
 			*depth = d;
 		p = c->av[i].parent;
 		if (children && p != NONE && p != i && ++children[p] > *width)
