@@ -12,78 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include "collector.h"
-
-/*
- * The node arrays hold every anon_vma and VMA seen, millions on a long
- * trace. They grow in place inside address space reserved up front
- * (MAP_NORESERVE: only the pages written cost memory), so growth neither
- * copies them nor leaves half of a doubled array idle. Where the kernel
- * refuses the reservation (overcommit_memory=2), they are realloc'd.
- */
-#define NODES_RESERVE	(16ull << 30)
-
-/* Pages of a reserved array are filled in ahead of use, 2 MiB at a time:
- * one call instead of one page fault per 4 KiB, which on a virtualised
- * host was a third of a long replay's time. Kernels before 5.14 refuse
- * MADV_POPULATE_WRITE and fault the pages in one by one, as before. */
-#define NODES_POPULATE	(2ull << 20)
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
-
-static bool grow_nodes_slow(void **arr, size_t *cap, size_t nr, size_t size, bool *mapped,
-			    size_t *ready)
-{
-	void *p;
-
-	if (*mapped && nr >= *ready && nr < *cap) {
-		size_t from = nr * size & ~(size_t)4095, to = from + NODES_POPULATE;
-
-		if (to > *cap * size)
-			to = *cap * size;
-		madvise((char *)*arr + from, to - from, MADV_POPULATE_WRITE);
-		*ready = to / size;
-	}
-	if (nr < *cap)
-		return true;
-	if (!*arr) {
-		p = mmap(NULL, NODES_RESERVE, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (p != MAP_FAILED) {
-			*arr = p;
-			*cap = NODES_RESERVE / size;
-			*mapped = true;
-			return true;
-		}
-	}
-	if (*mapped)
-		return false;	/* the reservation is full */
-	p = realloc(*arr, (*cap ? *cap * 2 : 64) * size);
-	if (!p)
-		return false;
-	*arr = p;
-	*cap = *cap ? *cap * 2 : 64;
-	return true;
-}
-
-/* Room for node nr? Asked at every lookup that may make one: the
- * populated stretch answers without a call. */
-static inline bool grow_nodes(void **arr, size_t *cap, size_t nr, size_t size, bool *mapped,
-			      size_t *ready)
-{
-	return nr < *ready || grow_nodes_slow(arr, cap, nr, size, mapped, ready);
-}
-
-static void free_nodes(void *arr, bool mapped)
-{
-	if (mapped)
-		munmap(arr, NODES_RESERVE);
-	else
-		free(arr);
-}
-
 
 int collector_init(struct collector *c)
 {
@@ -107,15 +36,15 @@ void collector_free(struct collector *c)
 		free(vma_chain_block(&c->vma[i]));
 	for (size_t i = 0; i < c->nr_av; i++)
 		free(av_avcs_block(&c->av[i]));
-	free_nodes(c->av, c->av_mapped);
-	free_nodes(c->vma, c->vma_mapped);
+	nodes_free(c->av, c->av_mapped);
+	nodes_free(c->vma, c->vma_mapped);
 	free(c->mm);
 	free(c->proc);
 	free(c->viol);
 	free(c->pending);
 	free(c->walk.visited);
 	free(c->walk.missed);
-	free(c->win);
+	nodes_free(c->win, c->win_mapped);
 	free(c->sus);
 	ptrmap_free(&c->av_map);
 	ptrmap_free(&c->vma_map);
@@ -396,7 +325,7 @@ static uint32_t anon_vma_node(struct collector *c, uint64_t ptr,
 
 	*made = false;
 	if (i == c->nr_av &&
-	    !grow_nodes((void **)&c->av, &c->cap_av, c->nr_av, sizeof(*c->av), &c->av_mapped,
+	    !nodes_grow((void **)&c->av, &c->cap_av, c->nr_av, sizeof(*c->av), &c->av_mapped,
 			&c->av_ready))
 		return ptrmap_get(&c->av_map, ptr);
 	if (ptrmap_get_or_put(&c->av_map, ptr, &i) == 1)
@@ -684,7 +613,7 @@ static uint32_t vma_of(struct collector *c, const struct event_hdr *h,
 	struct vma_node *v;
 
 	if (!create || (i == c->nr_vma &&
-			!grow_nodes((void **)&c->vma, &c->cap_vma, c->nr_vma,
+			!nodes_grow((void **)&c->vma, &c->cap_vma, c->nr_vma,
 				    sizeof(*c->vma), &c->vma_mapped, &c->vma_ready))) {
 		i = ptrmap_get(&c->vma_map, vi->vma);
 		if (i == NONE)

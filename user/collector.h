@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include "rmaptrace.h"
+#include "nodes.h"
 #include "ptrmap.h"
 
 #define NONE UINT32_MAX
@@ -235,7 +236,7 @@ struct collector {
 	 * per kept node (index + 2) its forgotten children. */
 	uint32_t forgotten_depth, forgotten_width;
 	struct ptrmap forgotten_kids;
-	bool av_mapped, vma_mapped;	/* reserved address space, not malloc'd */
+	bool av_mapped, vma_mapped;	/* reserved address space (nodes.h) */
 	size_t av_ready, vma_ready;	/* nodes whose pages are populated */
 	struct mm_node *mm;
 	size_t nr_mm, cap_mm;
@@ -270,7 +271,8 @@ struct collector {
 	/* win[win_head..nr_win) are the windows kept, in about the order
 	 * their calls began; win_base + k names win[k] while it is kept. */
 	struct op_window *win;
-	size_t nr_win, cap_win, win_head;
+	size_t nr_win, cap_win, win_head, win_ready;
+	bool win_mapped;
 	uint64_t win_base;
 	struct ptrmap open_win;	/* tid -> the name of its window still open (unlink) */
 	struct suspect *sus;

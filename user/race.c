@@ -52,7 +52,8 @@ static size_t win_index(const struct collector *c, uint32_t name)
 
 static void add_window(struct collector *c, const struct op_window *w)
 {
-	if (!GROW(c->win, c->nr_win, c->cap_win))
+	if (!nodes_grow((void **)&c->win, &c->cap_win, c->nr_win, sizeof(*c->win),
+			&c->win_mapped, &c->win_ready))
 		return;
 	if (w->t1 == UINT64_MAX)
 		ptrmap_put(&c->open_win, tid_key(w->tid), win_name(c, c->nr_win));
