@@ -45,6 +45,7 @@ void collector_free(struct collector *c)
 	free(c->walk.visited);
 	free(c->walk.missed);
 	nodes_free(c->win, c->win_mapped);
+	free(c->forget_buf);
 	free(c->sus);
 	ptrmap_free(&c->av_map);
 	ptrmap_free(&c->vma_map);

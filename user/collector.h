@@ -236,6 +236,8 @@ struct collector {
 	 * per kept node (index + 2) its forgotten children. */
 	uint32_t forgotten_depth, forgotten_width;
 	struct ptrmap forgotten_kids;
+	uint64_t *forget_buf;	/* a round's scratch (forget.c) */
+	size_t cap_forget_buf;
 	bool av_mapped, vma_mapped;	/* reserved address space (nodes.h) */
 	size_t av_ready, vma_ready;	/* nodes whose pages are populated */
 	struct mm_node *mm;

@@ -148,17 +148,27 @@ static void forget(struct collector *c, uint32_t i)
  * keep_freed kept; those still referred to wait for the next round. */
 void collector_forget(struct collector *c)
 {
-	size_t nr = 0, over;
+	size_t nr = 0, over, need;
 	uint64_t *bits, *cand;
 	bool roots = false;	/* among the candidates */
 
 	if (!c->keep_freed || c->nr_freed <= c->keep_freed)
 		return;
 	over = c->nr_freed - c->keep_freed;
-	bits = calloc(c->nr_av / 64 + 1, sizeof(*bits));
-	cand = malloc(c->nr_freed * sizeof(*cand));
-	if (!bits || !cand)
-		goto out;
+	/* One buffer for the pins and the candidates, kept from round to
+	 * round: a megabyte malloc'd and freed each time came fresh from
+	 * the kernel, a page fault per 4 KiB. */
+	need = c->nr_av / 64 + 1 + c->nr_freed;
+	if (need > c->cap_forget_buf) {
+		free(c->forget_buf);
+		c->forget_buf = malloc(need * sizeof(*c->forget_buf));
+		c->cap_forget_buf = c->forget_buf ? need : 0;
+		if (!c->forget_buf)
+			goto out;
+	}
+	bits = c->forget_buf;
+	cand = bits + c->nr_av / 64 + 1;
+	memset(bits, 0, (c->nr_av / 64 + 1) * sizeof(*bits));
 	pin_referenced(c, bits);
 	for (uint32_t i = 0; i < c->nr_av && nr < c->nr_freed; i++) {
 		const struct anon_vma_node *a = &c->av[i];
@@ -186,8 +196,6 @@ out:
 	/* Whatever it forgot, not again before keep_freed more are freed:
 	 * a round costs a pass over every node. */
 	c->forget_at = c->nr_freed + c->keep_freed;
-	free(bits);
-	free(cand);
 }
 
 static int by_id(const void *x, const void *y)
