@@ -24,20 +24,16 @@ int ptrmap_init(struct ptrmap *m, size_t hint)
 	while (cap < hint * 2)
 		cap <<= 1;
 	memset(m, 0, sizeof(*m));
-	m->keys = calloc(cap, sizeof(*m->keys));
-	m->vals = calloc(cap, sizeof(*m->vals));
-	if (!m->keys || !m->vals) {
-		ptrmap_free(m);
+	m->slots = calloc(cap, sizeof(*m->slots));
+	if (!m->slots)
 		return -1;
-	}
 	m->cap = cap;
 	return 0;
 }
 
 void ptrmap_free(struct ptrmap *m)
 {
-	free(m->keys);
-	free(m->vals);
+	free(m->slots);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -45,7 +41,7 @@ static size_t find(const struct ptrmap *m, uint64_t key)
 {
 	size_t i = slot(key, m->cap);
 
-	while (m->keys[i] != EMPTY && m->keys[i] != key)
+	while (m->slots[i].key != EMPTY && m->slots[i].key != key)
 		i = (i + 1) & (m->cap - 1);
 	return i;
 }
@@ -57,7 +53,7 @@ uint32_t ptrmap_get(const struct ptrmap *m, uint64_t key)
 	if (key <= DELETED || !m->cap)
 		return PTRMAP_NONE;
 	i = find(m, key);
-	return m->keys[i] == key ? m->vals[i] : PTRMAP_NONE;
+	return m->slots[i].key == key ? m->slots[i].val : PTRMAP_NONE;
 }
 
 /* Rare: out of the probe's way. */
@@ -75,8 +71,8 @@ __attribute__((noinline, cold)) static int grow(struct ptrmap *m)
 	if (ptrmap_init(&n, 2 * dead >= m->live ? 2 * m->live + 1 : m->live + 1))
 		return -1;
 	for (size_t i = 0; i < m->cap; i++)
-		if (m->keys[i] > DELETED)
-			ptrmap_put(&n, m->keys[i], m->vals[i]);
+		if (m->slots[i].key > DELETED)
+			ptrmap_put(&n, m->slots[i].key, m->slots[i].val);
 	ptrmap_free(m);
 	*m = n;
 	return 0;
@@ -88,12 +84,12 @@ static size_t probe(const struct ptrmap *m, uint64_t key, bool *found)
 {
 	size_t i, tomb = SIZE_MAX;
 
-	for (i = slot(key, m->cap); m->keys[i] != EMPTY; i = (i + 1) & (m->cap - 1)) {
-		if (m->keys[i] == key) {
+	for (i = slot(key, m->cap); m->slots[i].key != EMPTY; i = (i + 1) & (m->cap - 1)) {
+		if (m->slots[i].key == key) {
 			*found = true;
 			return i;
 		}
-		if (m->keys[i] == DELETED && tomb == SIZE_MAX)
+		if (m->slots[i].key == DELETED && tomb == SIZE_MAX)
 			tomb = i;
 	}
 	*found = false;
@@ -112,9 +108,9 @@ static size_t slot_for(struct ptrmap *m, uint64_t key, bool *found)
 		return SIZE_MAX;
 	i = probe(m, key, found);
 	if (!*found) {
-		if (m->keys[i] == EMPTY)
+		if (m->slots[i].key == EMPTY)
 			m->used++;
-		m->keys[i] = key;
+		m->slots[i].key = key;
 		m->live++;
 	}
 	return i;
@@ -127,7 +123,7 @@ int ptrmap_put(struct ptrmap *m, uint64_t key, uint32_t val)
 
 	if (i == SIZE_MAX)
 		return -1;
-	m->vals[i] = val;
+	m->slots[i].val = val;
 	return 0;
 }
 
@@ -139,10 +135,10 @@ int ptrmap_get_or_put(struct ptrmap *m, uint64_t key, uint32_t *val)
 	if (i == SIZE_MAX)
 		return -1;
 	if (found) {
-		*val = m->vals[i];
+		*val = m->slots[i].val;
 		return 1;
 	}
-	m->vals[i] = *val;
+	m->slots[i].val = *val;
 	return 0;
 }
 
@@ -153,11 +149,11 @@ uint32_t ptrmap_take(struct ptrmap *m, uint64_t key)
 	if (key <= DELETED || !m->cap)
 		return PTRMAP_NONE;
 	i = find(m, key);
-	if (m->keys[i] != key)
+	if (m->slots[i].key != key)
 		return PTRMAP_NONE;
-	m->keys[i] = DELETED;
+	m->slots[i].key = DELETED;
 	m->live--;
-	return m->vals[i];
+	return m->slots[i].val;
 }
 
 void ptrmap_del(struct ptrmap *m, uint64_t key)

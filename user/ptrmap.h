@@ -9,9 +9,16 @@
 
 #define PTRMAP_NONE UINT32_MAX
 
+/* A key and its value side by side: a lookup in a table larger than
+ * the cache misses once, not once for the key and once for the value.
+ * Packed, 12 bytes as two arrays were. */
+struct ptrmap_slot {
+	uint64_t key;		/* 0 = empty, 1 = deleted (no kernel pointer is 1) */
+	uint32_t val;
+} __attribute__((packed));
+
 struct ptrmap {
-	uint64_t *keys;		/* 0 = empty, 1 = deleted (no kernel pointer is 1) */
-	uint32_t *vals;
+	struct ptrmap_slot *slots;
 	size_t cap, used, live;
 };
 

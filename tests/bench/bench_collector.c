@@ -179,10 +179,10 @@ static int live(int nkids)
 	heap = heap_in_use() - heap0;
 
 	av_bytes = nodes(c.nr_av, c.av_ready, c.cap_av, sizeof(*c.av), c.av_mapped) +
-		   c.av_map.cap * (sizeof(uint64_t) + sizeof(uint32_t));
+		   c.av_map.cap * sizeof(*c.av_map.slots);
 	vma_bytes = nodes(c.nr_vma, c.vma_ready, c.cap_vma, sizeof(*c.vma),
 			  c.vma_mapped) +
-		    c.vma_map.cap * (sizeof(uint64_t) + sizeof(uint32_t));
+		    c.vma_map.cap * sizeof(*c.vma_map.slots);
 	for (size_t i = 0; i < c.nr_av; i++) {
 		avc_bytes += block(av_avcs_block(&c.av[i]));
 		nr_avcs += c.av[i].nr_avcs;
