@@ -18,6 +18,7 @@ int collector_init(struct collector *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->last_freed = c->vma_free = c->av_free = NONE;
+	c->walk.anon_vma = NONE;	/* no walk yet: it pins no node */
 	c->keep_dead_vmas = true;
 	c->forget_at = SIZE_MAX;
 	if (ptrmap_init(&c->av_map, 1024) || ptrmap_init(&c->vma_map, 1024) ||

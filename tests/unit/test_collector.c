@@ -1054,6 +1054,100 @@ static void test_forget_keeps_referenced(void)
 	dump_viol();
 }
 
+/* The fork's anon_vma with no parent, its chain its own AVC alone
+ * (the kernel's lists youngest first). */
+static void tamper_no_parent(struct sim *s, struct event_hdr *h)
+{
+	struct vma_event *e = (void *)h;
+
+	(void)s;
+	e->av.parent = 0;
+	e->nr_chain = 1;
+}
+
+/* A kept anon_vma's root stays even where no parent chain reaches it:
+ * C's fork event names no parent and no AVC but its own, and P's root
+ * is put while C's anon_vma, under it, lives on (a refcount bug,
+ * planted). So only C's anon_vma's root field names P's root. Ten seconds
+ * on, when the race windows naming P's root are gone, two children of
+ * Q fork and exit, and each exit's put starts a round that forgets the
+ * oldest freed anon_vma but the one just put. P's root is the oldest,
+ * but C's anon_vma names it: the first child's goes, only. */
+static void test_forget_keeps_root(void)
+{
+	struct proc P = { 100, 0xffff888001000000ULL }, C = { 101, 0xffff888002000000ULL },
+		    Q = { 300, 0xffff888003000000ULL };
+	struct kvma p, v, q, d;
+	struct kav *r;
+	uint32_t x, root_id;
+
+	setup();
+	col.keep_dead_vmas = false;
+	collector_keep_freed(&col, 1);
+	collector_add_process(&col, P.pid);
+	p = sim_vma(&sim, &P, 0x7f0000000000ULL, 16);
+	sim_prepare(&sim, &P, &p);
+	r = p.anon_vma;
+	root_id = av_id(&col, ptrmap_get(&col.av_map, r->ptr));
+	sim.tamper = tamper_no_parent;
+	sim.tamper_type = EV_ANON_VMA_FORK;
+	v = sim_fork_vma(&sim, &P, &C, &p);
+	sim_task(&sim, EV_FORK, &P, &C);
+	x = ptrmap_get(&col.av_map, v.anon_vma->ptr);
+	EXPECT(col.av[x].parent == NONE && col.av[x].root != NONE,
+	       "C's anon_vma has a root (%u) and no parent (%u)", col.av[x].root, col.av[x].parent);
+	sim_unlink(&sim, &P, &p);
+	r->refcount = 1;
+	sim_put(&sim, &P, r);
+	sim.ts += 10 * RACE_HORIZON_NS;
+	collector_add_process(&col, Q.pid);
+	q = sim_vma(&sim, &Q, 0x7f1000000000ULL, 4);
+	sim_prepare(&sim, &Q, &q);
+	for (int k = 0; k < 2; k++) {
+		struct proc D = { 301 + k, 0xffff888004000000ULL + ((uint64_t)k << 20) };
+
+		d = sim_fork_vma(&sim, &Q, &D, &q);
+		sim_task(&sim, EV_FORK, &Q, &D);
+		sim_unlink(&sim, &D, &d);
+		sim_task(&sim, EV_EXIT, &D, &D);
+	}
+	collector_finish(&col);
+	EXPECT_EQ(col.forgotten, 1);
+	EXPECT(!col.av[col.av[x].root].forgotten && av_id(&col, col.av[x].root) == root_id,
+	       "C's anon_vma's root is anon_vma %u (forgotten: %d), not %u",
+	       av_id(&col, col.av[x].root), col.av[col.av[x].root].forgotten, root_id);
+}
+
+/* The first anon_vma (node 0) goes like any other: node indices start
+ * at 0, so "no walk yet" must name no node (it named node 0 once, which
+ * no trace without walks then forgot). A's root is freed, then, once
+ * its race windows are gone, B's and C's: the rounds take A's (its
+ * node then holds another). */
+static void test_forget_first_anon_vma(void)
+{
+	struct kvma v;
+
+	setup();
+	col.keep_dead_vmas = false;
+	collector_keep_freed(&col, 1);
+	for (int k = 0; k < 3; k++) {
+		struct proc A = { 100 + k, 0xffff888001000000ULL + ((uint64_t)k << 20) };
+
+		collector_add_process(&col, A.pid);
+		v = sim_vma(&sim, &A, 0x7f0000000000ULL, 4);
+		sim_prepare(&sim, &A, &v);
+		sim_unlink(&sim, &A, &v);
+		sim_task(&sim, EV_EXIT, &A, &A);
+		sim.ts += 10 * RACE_HORIZON_NS;
+	}
+	collector_finish(&col);
+	EXPECT(col.forgotten >= 1, "%llu forgotten", (unsigned long long)col.forgotten);
+	for (uint32_t i = 0; i < col.nr_av; i++)
+		EXPECT(col.av[i].forgotten || col.av[i].id != 1, "A's anon_vma (id 1) kept in node %u", i);
+	EXPECT_EQ(col.nr_viol, 0);
+	dump_viol();
+}
+
 /* With --dot the dead stay drawn: a new node, the old ones' AVCs kept. */
 static void test_dead_vma_kept_for_dot(void)
 {
@@ -1585,6 +1679,8 @@ int main(void)
 	RUN(test_dead_vma_kept_for_dot);
 	RUN(test_dead_vma_node_not_reused_under_visits);
 	RUN(test_freed_forgotten_oldest_first);
+	RUN(test_forget_keeps_root);
+	RUN(test_forget_first_anon_vma);
 	RUN(test_forget_keeps_referenced);
 	RUN(test_malformed_input);
 	RUN(test_json_schema);
