@@ -12,10 +12,11 @@
 #define NODES_RESERVE	(16ull << 30)
 
 /*
- * Pages are filled in 2 MiB at a time, as huge pages where the kernel's
- * THP setting allows (madvise or always): on a virtualised host, 42 MiB
- * faulted in a page at a time took 0.16 s, populated 4 KiB pages 0.06,
- * huge pages 0.003 (BENCHMARKS.md). Kernels before 5.14 refuse
+ * Pages are filled in 2 MiB at a time: on a virtualised host, 42 MiB
+ * faulted in a page at a time took 0.16 s, populated 0.06. Not as huge
+ * pages (MADV_HUGEPAGE): they cost 0.003 s when the kernel had them free,
+ * but a fault then compacts memory to make one, and a replay spent 3.75 s
+ * in the kernel once (BENCHMARKS.md). Kernels before 5.14 refuse
  * MADV_POPULATE_WRITE and fault the pages in one by one.
  */
 #define NODES_POPULATE	(2ull << 20)
@@ -42,7 +43,6 @@ bool nodes_grow_slow(void **arr, size_t *cap, size_t nr, size_t size, bool *mapp
 		p = mmap(NULL, NODES_RESERVE, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (p != MAP_FAILED) {
-			madvise(p, NODES_RESERVE, MADV_HUGEPAGE);
 			*arr = p;
 			*cap = NODES_RESERVE / size;
 			*mapped = true;
