@@ -117,6 +117,7 @@ static int report(const char *path)
 {
 	struct collector c;
 	struct report_opts o = { .check = true, .out = fopen("/dev/null", "w") };
+	size_t listed = 0;
 	double t, t1;
 
 	if (!o.out) {
@@ -132,9 +133,13 @@ static int report(const char *path)
 	report_final(&c, &o);
 	t1 = cpu_seconds() - t1;
 	fclose(o.out);
+	/* The tree lists the nodes not forgotten (a forgotten one waits on
+	 * the free list). */
+	for (size_t i = 0; i < c.nr_av; i++)
+		listed += !c.av[i].forgotten;
 	printf("report: %llu events with a line each in %.2f s CPU (%.0f events/s); "
-	       "final tree of %zu anon_vmas, %zu VMAs in %.2f s\n",
-	       (unsigned long long)c.events, t, c.events / t, c.nr_av, c.nr_vma, t1);
+	       "final tree of %zu anon_vmas, %zu VMA nodes in %.2f s\n",
+	       (unsigned long long)c.events, t, c.events / t, listed, c.nr_vma, t1);
 	collector_free(&c);
 	return 0;
 }
