@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -237,12 +238,26 @@ static pid_t spawn_held(char **cmd, int *go_fd, int *err_fd)
 	return pid;
 }
 
+/*
+ * The live lines share stdout with the traced command's output when both
+ * go to one file: stdio writing out a full buffer mid-line let the
+ * command's line land inside one of ours (vm/leader_exit, once). So a
+ * file or pipe gets a buffer far longer than one event's lines, written
+ * out after a whole event once it is half full, and after each poll's
+ * batch. (A pipe's reader too slow for a write longer than PIPE_BUF can
+ * still see a writer's bytes between two of its pages: the kernel's.)
+ */
+#define OUT_BUF	(1u << 20)
+static char out_buf[OUT_BUF];
+
 /* Everything the collector is given goes through these, so that a
  * recording holds it all, in the same order. */
 static void feed(void *c, const void *data, size_t len)
 {
 	recorder_put(&rec, REC_EVENT, data, len);
 	collector_feed(c, data, len);
+	if (__fpending(stdout) > OUT_BUF / 2)
+		fflush(stdout);
 }
 
 static void add_process(struct collector *c, uint32_t pid)
@@ -465,6 +480,8 @@ int main(int argc, char **argv)
 		die("cannot write %s: %s", env.dot, strerror(errno));
 	if (env.replay)
 		return replay_main(&ro);
+	if (!isatty(STDOUT_FILENO))	/* a terminal's stdout is line-buffered */
+		setvbuf(stdout, out_buf, _IOFBF, OUT_BUF);
 	libbpf_set_print(libbpf_print);
 
 	if (rmaptrace_preflight(err, sizeof(err)))
