@@ -14,10 +14,9 @@
 /*
  * Pages are filled in 2 MiB at a time: on a virtualised host, 42 MiB
  * faulted in a page at a time took 0.16 s, populated 0.06. Not as huge
- * pages (MADV_HUGEPAGE): they cost 0.003 s when the kernel had them free,
- * but a fault then compacts memory to make one, and a replay spent 3.75 s
- * in the kernel once (BENCHMARKS.md). Kernels before 5.14 refuse
- * MADV_POPULATE_WRITE and fault the pages in one by one.
+ * pages (MADV_HUGEPAGE): a replay with them was no faster, user plus
+ * system time, in alternating runs (BENCHMARKS.md). Kernels before 5.14
+ * refuse MADV_POPULATE_WRITE and fault the pages in one by one.
  */
 #define NODES_POPULATE	(2ull << 20)
 #ifndef MADV_POPULATE_WRITE
