@@ -148,7 +148,7 @@ static void forget(struct collector *c, uint32_t i)
  * keep_freed kept; those still referred to wait for the next round. */
 void collector_forget(struct collector *c)
 {
-	size_t nr = 0, over, need;
+	size_t nr = 0, over, words, need;
 	uint64_t *bits, *cand;
 	bool roots = false;	/* among the candidates */
 
@@ -158,7 +158,8 @@ void collector_forget(struct collector *c)
 	/* One buffer for the pins and the candidates, kept from round to
 	 * round: a megabyte malloc'd and freed each time came fresh from
 	 * the kernel, a page fault per 4 KiB. */
-	need = c->nr_av / 64 + 1 + c->nr_freed;
+	words = c->nr_av / 64 + 1;	/* the pins, a bit per node */
+	need = words + c->nr_freed;
 	if (need > c->cap_forget_buf) {
 		free(c->forget_buf);
 		c->forget_buf = malloc(need * sizeof(*c->forget_buf));
@@ -167,8 +168,8 @@ void collector_forget(struct collector *c)
 			goto out;
 	}
 	bits = c->forget_buf;
-	cand = bits + c->nr_av / 64 + 1;
-	memset(bits, 0, (c->nr_av / 64 + 1) * sizeof(*bits));
+	cand = bits + words;
+	memset(bits, 0, words * sizeof(*bits));
 	pin_referenced(c, bits);
 	for (uint32_t i = 0; i < c->nr_av && nr < c->nr_freed; i++) {
 		const struct anon_vma_node *a = &c->av[i];

@@ -133,10 +133,8 @@ static int report(const char *path)
 	report_final(&c, &o);
 	t1 = cpu_seconds() - t1;
 	fclose(o.out);
-	/* The tree lists the nodes not forgotten (a forgotten one waits on
-	 * the free list). */
-	for (size_t i = 0; i < c.nr_av; i++)
-		listed += !c.av[i].forgotten;
+	/* What the tree lists: the nodes not forgotten, as report.c asks. */
+	free(av_by_id(&c, &listed));
 	printf("report: %llu events with a line each in %.2f s CPU (%.0f events/s); "
 	       "final tree of %zu anon_vmas, %zu VMA nodes in %.2f s\n",
 	       (unsigned long long)c.events, t, c.events / t, listed, c.nr_vma, t1);
