@@ -130,9 +130,10 @@ static __always_inline void untrace_anon_vma(__u64 av)
 /* Copy avc->anon_vma along the VMA's chain, up to cap AVCs (cap a
  * power of two); with learn, each becomes traced. False when the list
  * goes on past cap and a larger event is wanted; at MAX_CHAIN it is cut
- * and flagged instead. */
+ * and flagged instead. btf: v was read through a BTF pointer. */
 static __always_inline bool read_chain(const struct vma_win *v,
-				       struct vma_event *e, __u32 cap, bool learn)
+				       struct vma_event *e, __u32 cap, bool learn,
+				       bool btf)
 {
 	__u64 pos = v->chain_next, av = 0;
 	__u32 n = 0;
@@ -140,7 +141,7 @@ static __always_inline bool read_chain(const struct vma_win *v,
 	for (int i = 0; i < cap; i++) {
 		if (!pos || pos == v->chain_head)
 			break;
-		pos = read_avc(pos, &av);
+		pos = read_avc_any(btf, pos, &av);
 		e->chain[n & (cap - 1)] = av;
 		if (learn)
 			trace_anon_vma(av);
@@ -194,7 +195,7 @@ static __always_inline bool fill_vma_event(struct vma_event *e, __u32 cap,
 		if (learn)
 			trace_anon_vma((__u64)av);
 	}
-	return read_chain(vma, e, cap, learn);
+	return read_chain(vma, e, cap, learn, bvma != NULL);
 }
 
 /*

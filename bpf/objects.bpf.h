@@ -108,6 +108,45 @@ static __always_inline __u64 read_avc(__u64 pos, __u64 *anon_vma)
 }
 
 /*
+ * A VMA's chain is a list of AVCs, and list_head.next is typed as a
+ * list_head, not as the AVC around it: the verifier refuses the negative
+ * offset of container_of on a BTF pointer, so each AVC was a probe read,
+ * one helper call per AVC of every fork and unlink event. 6.2+ has
+ * bpf_rdonly_cast, which makes a number a BTF pointer of any type and
+ * which the verifier turns into a plain move: the AVC's fields are then
+ * loads (a bad pointer reads as zero, as with a probe read). Where the
+ * kernel lacks it, libbpf leaves the weak call unresolved and user space
+ * clears avc_btf_loads (user/attach.c), so the verifier prunes the call
+ * unseen. Kernels before 5.12 load the build without cmpxchg, which is
+ * the one without the call (5.10 knows no kernel function calls).
+ */
+const volatile bool avc_btf_loads = false;
+
+#ifndef RMAPTRACE_NO_ATOMICS
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+static __always_inline __u64 read_avc_btf(__u64 pos, __u64 *anon_vma)
+{
+	struct anon_vma_chain *avc =
+		bpf_rdonly_cast((void *)(pos - bpf_core_field_offset(struct anon_vma_chain, same_vma)),
+				bpf_core_type_id_kernel(struct anon_vma_chain));
+
+	*anon_vma = (__u64)avc->anon_vma;
+	return (__u64)avc->same_vma.next;
+}
+#endif
+
+/* btf: as below, a constant at every call. */
+static __always_inline __u64 read_avc_any(bool btf, __u64 pos, __u64 *anon_vma)
+{
+#ifndef RMAPTRACE_NO_ATOMICS
+	if (btf && avc_btf_loads)
+		return read_avc_btf(pos, anon_vma);
+#endif
+	return read_avc(pos, anon_vma);
+}
+
+/*
  * fentry/fexit arguments are BTF pointers, and so is every pointer field
  * loaded through one: their fields are plain loads, no helper call at all
  * (a bad pointer reads as zero, as with a probe read). The kprobe mode's

@@ -480,6 +480,14 @@ int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *opts,
 		btf__free(btf);
 		return -1;
 	}
+	/* bpf/objects.bpf.h: AVCs as plain loads where the kernel can cast
+	 * (6.2+); the build without cmpxchg has no such call. */
+	ctx->skel->rodata->avc_btf_loads = ctx->has_cmpxchg && !env_is("RMAPTRACE_AVC_PROBE_READ", "1") &&
+		btf__find_by_name_kind(btf, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0;
+	if (o->verbose)
+		fprintf(stderr, "rmaptrace: chain AVCs read by %s\n",
+			ctx->skel->rodata->avc_btf_loads ? "plain loads (bpf_rdonly_cast)" :
+			"probe reads");
 	ret = plan_hooks(ctx->skel, btf, o, hooks, &nr, err, len);
 	/* task_vma iterators came in 5.12. */
 	ctx->has_task_vma_iter =
