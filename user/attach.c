@@ -481,9 +481,10 @@ int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *opts,
 		return -1;
 	}
 	/* bpf/objects.bpf.h: AVCs as plain loads where the kernel can cast
-	 * (6.2+); the build without cmpxchg has no such call. */
-	ctx->skel->rodata->avc_btf_loads = ctx->has_cmpxchg && !env_is("RMAPTRACE_AVC_PROBE_READ", "1") &&
-		btf__find_by_name_kind(btf, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0;
+	 * (6.2+); the build without cmpxchg has no such call. Only the
+	 * fentry/fexit programs hold a BTF pointer to cast from. */
+	ctx->skel->rodata->avc_btf_loads = ctx->has_cmpxchg && !o->kprobes &&
+		!env_is("RMAPTRACE_AVC_PROBE_READ", "1") && in_btf(btf, "bpf_rdonly_cast");
 	if (o->verbose)
 		fprintf(stderr, "rmaptrace: chain AVCs read by %s\n",
 			ctx->skel->rodata->avc_btf_loads ? "plain loads (bpf_rdonly_cast)" :
