@@ -10,6 +10,10 @@
  * 1: each move walks K VMAs with that rwsem held for reading, and the
  * children's calls queue on it, asleep inside those functions. That is
  * what a kretprobe cannot follow beyond its maxactive instances.
+ * The children wait on a pipe until all K are forked, and the parent moves
+ * the page once before each look for exited children: otherwise, under
+ * emulation, the first children could finish before the last was forked,
+ * and all of them before the parent's first move (bullseye in CI: 0 moves).
  *   root_contend K ROUNDS [--migrate]
  */
 #include <stdbool.h>
@@ -26,7 +30,7 @@
 int main(int argc, char **argv)
 {
 	long psz = sysconf(_SC_PAGESIZE);
-	int k, rounds, failed = 0, alive = 0, moves = 0;
+	int k, rounds, failed = 0, alive = 0, moves = 0, go[2];
 	bool migrate = argc == 4 && !strcmp(argv[3], "--migrate");
 	char *p;
 
@@ -42,6 +46,10 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < 3; i++)
 		p[i * psz] = 1;
+	if (pipe(go)) {
+		perror("root_contend: pipe");
+		return 1;
+	}
 	for (int c = 0; c < k; c++) {
 		pid_t pid = fork();
 
@@ -51,6 +59,11 @@ int main(int argc, char **argv)
 			break;
 		}
 		if (pid == 0) {
+			char b;
+
+			close(go[1]);
+			if (read(go[0], &b, 1) < 0)	/* EOF: all forked */
+				_exit(1);
 			for (int r = 0; r < rounds; r++)
 				if (mprotect(p + psz, psz, PROT_READ) ||
 				    mprotect(p + psz, psz, PROT_READ | PROT_WRITE))
@@ -59,13 +72,13 @@ int main(int argc, char **argv)
 		}
 		alive++;
 	}
+	close(go[1]);
+	close(go[0]);
 	while (alive > 0) {
 		int st;
-		pid_t pid = migrate ? waitpid(-1, &st, WNOHANG) : wait(&st);
+		pid_t pid;
 
-		if (pid < 0)
-			break;
-		if (pid == 0) {
+		if (migrate) {
 			void *page = p;
 			int node = moves & 1 ? 0 : 1, status;
 
@@ -76,8 +89,12 @@ int main(int argc, char **argv)
 				failed = 1;
 			}
 			moves++;
-			continue;
 		}
+		pid = migrate ? waitpid(-1, &st, WNOHANG) : wait(&st);
+		if (pid < 0)
+			break;
+		if (pid == 0)
+			continue;
 		alive--;
 		if (!WIFEXITED(st) || WEXITSTATUS(st))
 			failed = 1;
