@@ -171,20 +171,23 @@ static __always_inline bool fill_vma_event(struct vma_event *e, __u32 cap,
 	 * any task (sid's kdamond) came out as walks of unknown anon_vmas. */
 	bool learn = type != EV_UNLINK_ANON_VMAS;
 
-	__builtin_memset(e, 0, offsetof(struct vma_event, chain));
+	/* Every byte before chain[] is written below (the snapshots write
+	 * all of theirs): no memset first. */
 	fill_hdr_cur(&e->hdr, type, vma_event_size(cap), c);
 	e->entry_ts = entry_ts ?: e->hdr.ts;
 	e->ret = ret;
+	e->pad = 0;
 	e->vma = vma->vi;
 	if (src)
 		e->src = src->vi;
+	else
+		e->src = (struct vma_info){};
 	if (bvma && av) {
 		struct anon_vma *a = bvma->anon_vma;
 
 		snap_anon_vma_btf(a, &e->av);
-		if (a)
-			snap_anon_vma_btf(a->parent, &e->parent);
-	} else if (av) {
+		snap_anon_vma_btf(a ? a->parent : NULL, &e->parent);
+	} else {
 		snap_anon_vma(av, &e->av);
 		snap_anon_vma((void *)e->av.parent, &e->parent);
 	}
@@ -293,9 +296,19 @@ static __always_inline int on_anon_vma_fork(struct vm_area_struct *vma,
 			      btf ? vma : NULL);
 }
 
+/*
+ * anon_vma_fork returns 0 at once for a pvma without an anon_vma (half of
+ * a fork's calls: PROT_NONE, file and never-written VMAs), and dup_mmap
+ * holds the parent's mmap lock for writing, so no fault gives pvma one
+ * in between: both halves skip such a call on one load, before any
+ * helper call (each costs about an empty program's run under emulation).
+ */
 SEC("fentry/anon_vma_fork")
-int BPF_PROG(fentry_anon_vma_fork)
+int BPF_PROG(fentry_anon_vma_fork, struct vm_area_struct *vma,
+	     struct vm_area_struct *pvma)
 {
+	if (!pvma->anon_vma)
+		return 0;
 	return stamp_entry(STASH_FORK);
 }
 
@@ -303,8 +316,11 @@ SEC("fexit/anon_vma_fork")
 int BPF_PROG(fexit_anon_vma_fork, struct vm_area_struct *vma,
 	     struct vm_area_struct *pvma, int ret)
 {
-	struct cur c = cur_get();
+	struct cur c;
 
+	if (!pvma->anon_vma)
+		return 0;
+	c = cur_get();
 	if (!current_traced(&c))
 		return 0;
 	return on_anon_vma_fork(vma, pvma, ret, stamp_take(&c, STASH_FORK), &c,
@@ -385,13 +401,17 @@ int BPF_PROG(fexit_anon_vma_clone3, struct vm_area_struct *dst,
 static __always_inline int on_unlink_anon_vmas(struct vm_area_struct *vma,
 					       bool btf)
 {
-	/* One time for the call's entry and the event's. */
-	struct cur c = { bpf_get_current_pid_tgid(), bpf_ktime_get_ns() };
 	struct vma_win v = {};
+	struct cur c;
 
+	/* free_pgtables unlinks every VMA, half of them with nothing to
+	 * unlink: those go before any helper call. */
 	read_vma_any(btf, vma, &v);
-	if ((!current_traced(&c) && !anon_vma_traced(v.vi.anon_vma)) ||
-	    vma_unlinked(&v))
+	if (vma_unlinked(&v))
+		return 0;
+	/* One time for the call's entry and the event's. */
+	c = (struct cur){ bpf_get_current_pid_tgid(), bpf_ktime_get_ns() };
+	if (!current_traced(&c) && !anon_vma_traced(v.vi.anon_vma))
 		return 0;
 	/* The chain is gone at return: report it now, and the end later. */
 	if (btf)
@@ -453,18 +473,16 @@ static __always_inline int on_put_anon_vma(struct anon_vma *anon_vma, bool btf)
 		count_lost();
 		return 0;
 	}
-	__builtin_memset(e, 0, sizeof(*e));
+	/* As fill_vma_event: every byte written, no memset. */
 	fill_hdr(&e->hdr, EV_PUT_ANON_VMA, sizeof(*e));
 	if (btf) {
 		snap_anon_vma_btf(anon_vma, &e->av);
 		root = anon_vma->root;
-		if (root != anon_vma)
-			snap_anon_vma_btf(root, &e->root);
+		snap_anon_vma_btf(root != anon_vma ? root : NULL, &e->root);
 	} else {
 		snap_anon_vma(anon_vma, &e->av);
 		root = (void *)e->av.root;
-		if (root != anon_vma)
-			snap_anon_vma(root, &e->root);
+		snap_anon_vma(root != anon_vma ? root : NULL, &e->root);
 	}
 	e->av.read_ts = bpf_ktime_get_ns();
 	if (e->root.flags) {

@@ -60,8 +60,13 @@ static __always_inline bool vma_unlinked(const struct vma_win *v)
 	return !v->vi.anon_vma && v->chain_next == v->chain_head;
 }
 
-/* root..parent: 80 bytes on 6.x, 72 with degree. The caller sets
- * read_ts, once for all the anon_vmas of an event. */
+/*
+ * The snapshots write every field of *s, zeros for no anon_vma (a NULL
+ * pointer): the events are filled in place in the ring buffer, not
+ * zeroed first, since a store costs under emulation. root..parent: 80
+ * bytes on 6.x, 72 with degree. The caller sets read_ts, once for all
+ * the anon_vmas of an event.
+ */
 static __always_inline void snap_anon_vma(struct anon_vma *av,
 					  struct anon_vma_snap *s)
 {
@@ -70,8 +75,11 @@ static __always_inline void snap_anon_vma(struct anon_vma *av,
 	__u32 len = umax(umax(field_end(av, root), field_end(av, parent)),
 			 field_end(av, refcount.counter));
 
-	if (!av)
+	s->read_ts = 0;
+	if (!av) {
+		*s = (struct anon_vma_snap){};
 		return;
+	}
 	if (bpf_core_field_exists(av->num_children))
 		len = umax(len, umax(field_end(av, num_children),
 				     field_end(av, num_active_vmas)));
@@ -88,6 +96,7 @@ static __always_inline void snap_anon_vma(struct anon_vma *av,
 		s->flags = SNAP_VALID | SNAP_HAS_NUM_CHILDREN;
 	} else {
 		s->num_children = win_get(w, old, degree);
+		s->num_active_vmas = 0;
 		s->flags = SNAP_VALID | SNAP_HAS_DEGREE;
 	}
 }
@@ -183,8 +192,11 @@ static __always_inline void snap_anon_vma_btf(struct anon_vma *av,
 {
 	struct anon_vma___degree *old = (void *)av;
 
-	if (!av)
+	s->read_ts = 0;
+	if (!av) {
+		*s = (struct anon_vma_snap){};
 		return;
+	}
 	s->anon_vma = (__u64)av;
 	s->root = (__u64)av->root;
 	s->parent = (__u64)av->parent;
@@ -195,6 +207,7 @@ static __always_inline void snap_anon_vma_btf(struct anon_vma *av,
 		s->flags = SNAP_VALID | SNAP_HAS_NUM_CHILDREN;
 	} else {
 		s->num_children = old->degree;
+		s->num_active_vmas = 0;
 		s->flags = SNAP_VALID | SNAP_HAS_DEGREE;
 	}
 }
