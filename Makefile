@@ -89,8 +89,9 @@ $(OUT)/bench/%: tests/bench/%.c tests/unit/stream.h $(COLLECTOR) $(HEADERS) | $(
 	$(CC) $(USER_CFLAGS) -Itests/unit $< $(COLLECTOR) -o $@
 
 # BENCH_QUICK=1: tiny counts, the figures mean nothing, the code runs.
+# BENCH_AGAINST=PATH: another rmaptrace build measured in the same boot.
 bench: all $(BENCH_BINS)
-	@tests/bench/run $(if $(BENCH_QUICK),--quick)
+	@tests/bench/run $(if $(BENCH_QUICK),--quick) $(if $(BENCH_AGAINST),--against $(BENCH_AGAINST))
 
 fuzz: $(OUT)/fuzz/fuzz_replay $(OUT)/fuzz/make_seeds
 	@tests/run-fuzz $(FUZZ_SECONDS)

@@ -1,12 +1,14 @@
 #!/bin/sh
 # The benchmark's guest side, one boot (tests/bench/run starts it):
-#   guest.sh FORKS FORK_ROUNDS PAGES MOVES ROUNDS STORM_SECONDS HOOKS_BT FLOOR [BPFTRACE]
+#   guest.sh FORKS FORK_ROUNDS PAGES MOVES ROUNDS STORM_SECONDS HOOKS_BT FLOOR [BPFTRACE [BASE]]
+# BASE: another build of rmaptrace, run as a fifth configuration ("base")
+# beside this one, for a change's effect in one boot (run --against).
 # Each round runs every configuration once, in turn, so that drifts of the
 # emulated machine fall on all of them alike: FORK_ROUNDS rounds of the
 # fork, then ROUNDS of the walk. Prints "@@" lines:
 #   @@ fork CONFIG NS_PER_FORK      @@ walk CONFIG NS_FOR_THE_MOVES
 #   @@ storm STRESSORS SECONDS EVENTS LOST
-forks=$1 fork_rounds=$2 pages=$3 moves=$4 rounds=$5 storm=$6 hooks=$7 floor=$8 bt=$9
+forks=$1 fork_rounds=$2 pages=$3 moves=$4 rounds=$5 storm=$6 hooks=$7 floor=$8 bt=$9 base=${10}
 
 fork_ns() { grep -o 'fork_bench: [0-9]* forks, [0-9]* ns' | awk '{print $4}'; }
 walk_ns() {
@@ -41,6 +43,9 @@ rounds() {
 		echo "@@ $w untraced $(run $w $W $cmd)"
 		echo "@@ $w floor $(run $w $T "$floor" $W $cmd)"
 		echo "@@ $w rmaptrace $(run $w $T rmaptrace --check --quiet -- $W $cmd)"
+		if [ -n "$base" ]; then
+			echo "@@ $w base $(run $w $T "$base" --check --quiet -- $W $cmd)"
+		fi
 		if [ -n "$bt" ]; then
 			echo "@@ $w bpftrace $(run $w $T "$bt" -q -o /tmp/bt.out "$hooks" -c "$W $cmd")"
 		fi
