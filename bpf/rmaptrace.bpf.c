@@ -75,14 +75,17 @@ static __always_inline struct cur cur_get(void)
 	return (struct cur){ .id = bpf_get_current_pid_tgid() };
 }
 
-/* t->comm by plain loads, t a BTF pointer. One char at a time, as the
- * field is typed: loads through a BTF pointer are checked against the
- * field's type. comm is NUL-padded (set_task_comm); the collector ends
- * it at TASK_COMM_LEN all the same. */
+/* t->comm by plain loads, t a BTF pointer: two 8-byte loads. The
+ * verifier lets a load through a BTF pointer span elements of an array of
+ * scalars as long as it stays inside the array (btf_struct_walk, since
+ * 5.5); a load per char was about 30 of a fork event's instructions
+ * under emulation (BENCHMARKS.md). comm is NUL-padded (set_task_comm);
+ * the collector ends it at TASK_COMM_LEN all the same. */
+_Static_assert(TASK_COMM_LEN == 16, "comm_btf copies two words");
 static __always_inline void comm_btf(char *dst, struct task_struct *t)
 {
-	for (int i = 0; i < TASK_COMM_LEN; i++)
-		dst[i] = t->comm[i];
+	((__u64 *)dst)[0] = *(__u64 *)&t->comm[0];
+	((__u64 *)dst)[1] = *(__u64 *)&t->comm[8];
 }
 
 static __always_inline void fill_hdr_cur(struct event_hdr *h, __u32 type,
