@@ -6,6 +6,11 @@
 #   C2 root = parent = P, largest num_children 1 (GC)
 #   GC root = P, parent = C2, largest num_children 0
 #   each largest num_active_vmas 1; kernel-reported = derived; all freed.
+# Every event names its task's comm: seed_fork, or rmaptrace for the
+# command's exec tearing down the copy of rmaptrace's memory it was forked
+# with (the comm changes after exec_mmap). Copied in two 8-byte loads
+# where the kernel has bpf_get_current_task_btf (5.11+, either mode),
+# else by bpf_get_current_comm.
 # And -v names how a chain's AVCs are read: plain loads through
 # bpf_rdonly_cast in fentry/fexit mode on 6.2+, probe reads otherwise.
 set -uo pipefail
@@ -18,6 +23,9 @@ rc=$?
 
 check_seed_tree "$out" freed
 check_replay trace "$out" --check --json
+expect "comm of the events but the exec's" \
+	"$(grep -aoE '^\{"type":"event","ts":[0-9.]+,"pid":[0-9]+,"comm":"[^"]*"' <<<"$out" |
+	   sed 's/.*"comm":"//; s/"$//' | grep -vx rmaptrace | sort -u | tr '\n' ' ')" "seed_fork "
 
 release=$("$top/build/rmaptrace" -v -r "$rec_dir/trace.rec" 2>&1 >/dev/null | grep -oE 'from kernel [0-9]+\.[0-9]+' | grep -oE '[0-9.]+$')
 IFS=. read -r major minor <<<"$release"
