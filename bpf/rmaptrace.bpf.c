@@ -78,8 +78,8 @@ static __always_inline struct cur cur_get(void)
 /* t->comm by plain loads, t a BTF pointer: two 8-byte loads. The
  * verifier lets a load through a BTF pointer span elements of an array of
  * scalars as long as it stays inside the array (btf_struct_walk, since
- * 5.5); a load per char was about 30 of a fork event's instructions
- * under emulation (BENCHMARKS.md). comm is NUL-padded (set_task_comm);
+ * 5.5). A load per char was a tenth of the time rmaptrace added to a
+ * fork under emulation (BENCHMARKS.md). comm is NUL-padded (set_task_comm);
  * the collector ends it at TASK_COMM_LEN all the same. */
 _Static_assert(TASK_COMM_LEN == 16, "comm_btf copies two words");
 static __always_inline void comm_btf(char *dst, struct task_struct *t)
