@@ -24,8 +24,7 @@ rc=$?
 check_seed_tree "$out" freed
 check_replay trace "$out" --check --json
 expect "comm of the events but the exec's" \
-	"$(grep -aoE '^\{"type":"event","ts":[0-9.]+,"pid":[0-9]+,"comm":"[^"]*"' <<<"$out" |
-	   sed 's/.*"comm":"//; s/"$//' | grep -vx rmaptrace | sort -u | tr '\n' ' ')" "seed_fork "
+	"$(grep -a '^{"type":"event"' <<<"$out" | jq -r .comm | grep -vx rmaptrace | sort -u | paste -sd' ' -)" seed_fork
 
 release=$("$top/build/rmaptrace" -v -r "$rec_dir/trace.rec" 2>&1 >/dev/null | grep -oE 'from kernel [0-9]+\.[0-9]+' | grep -oE '[0-9.]+$')
 IFS=. read -r major minor <<<"$release"
