@@ -183,10 +183,8 @@ static __always_inline bool fill_vma_event(struct vma_event *e, __u32 cap,
 	else
 		e->src = (struct vma_info){};
 	if (bvma && av) {
-		struct anon_vma *a = bvma->anon_vma;
-
-		snap_anon_vma_btf(a, &e->av);
-		snap_anon_vma_btf(a ? a->parent : NULL, &e->parent);
+		snap_anon_vma_btf(snap_anon_vma_btf(bvma->anon_vma, &e->av),
+				  &e->parent);
 	} else {
 		snap_anon_vma(av, &e->av);
 		snap_anon_vma((void *)e->av.parent, &e->parent);
@@ -286,10 +284,23 @@ static __always_inline int on_anon_vma_fork(struct vm_area_struct *vma,
 {
 	struct vma_win v = {}, pv = {};
 
-	read_vma_any(btf, pvma, &pv);
-	if (!ret && !pv.vi.anon_vma)
-		return 0;
-	read_vma_any(btf, vma, &v);
+	if (btf) {
+		/* vm_area_dup copied pvma whole: the child's VMA has its
+		 * start, end and pgoff. */
+		read_vma_links_btf(pvma, &pv);
+		if (!ret && !pv.vi.anon_vma)
+			return 0;
+		read_vma_btf(vma, &v);
+		pv.vi.mm = (__u64)pvma->vm_mm;
+		pv.vi.vm_start = v.vi.vm_start;
+		pv.vi.vm_end = v.vi.vm_end;
+		pv.vi.vm_pgoff = v.vi.vm_pgoff;
+	} else {
+		read_vma(pvma, &pv);
+		if (!ret && !pv.vi.anon_vma)
+			return 0;
+		read_vma(vma, &v);
+	}
 	/* dup_mmap copies current's mm: pvma is in it. */
 	c->mm = pv.vi.mm;
 	return emit_vma_event(EV_ANON_VMA_FORK, ret, &v, &pv, entry_ts, c,
@@ -405,10 +416,18 @@ static __always_inline int on_unlink_anon_vmas(struct vm_area_struct *vma,
 	struct cur c;
 
 	/* free_pgtables unlinks every VMA, half of them with nothing to
-	 * unlink: those go before any helper call. */
-	read_vma_any(btf, vma, &v);
-	if (vma_unlinked(&v))
-		return 0;
+	 * unlink: those go before any helper call, and in fentry mode
+	 * after three loads. */
+	if (btf) {
+		read_vma_links_btf(vma, &v);
+		if (vma_unlinked(&v))
+			return 0;
+		read_vma_place_btf(vma, &v);
+	} else {
+		read_vma(vma, &v);
+		if (vma_unlinked(&v))
+			return 0;
+	}
 	/* One time for the call's entry and the event's. */
 	c = (struct cur){ bpf_get_current_pid_tgid(), bpf_ktime_get_ns() };
 	if (!current_traced(&c) && !anon_vma_traced(v.vi.anon_vma))

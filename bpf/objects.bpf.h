@@ -163,19 +163,36 @@ static __always_inline __u64 read_avc_any(bool btf, __u64 pos, __u64 *anon_vma)
  * above. A caller passes btf as a constant: the other branch is compiled
  * out, so a kprobe program never holds a load the verifier would refuse.
  */
+/* The VMA's place in the hierarchy: enough to tell whether an event is
+ * due (vma_unlinked, pvma->anon_vma) before the rest is read. Half of a
+ * fork's and of an exit's VMAs have no event, and each load counts
+ * under emulation. */
+static __always_inline void read_vma_links_btf(struct vm_area_struct *vma,
+					       struct vma_win *v)
+{
+	v->vi.vma = (__u64)vma;
+	v->vi.anon_vma = (__u64)vma->anon_vma;
+	v->chain_head = (__u64)&vma->anon_vma_chain;
+	v->chain_next = (__u64)vma->anon_vma_chain.next;
+}
+
+/* The rest: its mm and its place in that mm's address space. */
+static __always_inline void read_vma_place_btf(struct vm_area_struct *vma,
+					       struct vma_win *v)
+{
+	v->vi.mm = (__u64)vma->vm_mm;
+	v->vi.vm_start = vma->vm_start;
+	v->vi.vm_end = vma->vm_end;
+	v->vi.vm_pgoff = vma->vm_pgoff;
+}
+
 static __always_inline void read_vma_btf(struct vm_area_struct *vma,
 					 struct vma_win *v)
 {
 	if (!vma)
 		return;
-	v->vi.vma = (__u64)vma;
-	v->vi.mm = (__u64)vma->vm_mm;
-	v->vi.vm_start = vma->vm_start;
-	v->vi.vm_end = vma->vm_end;
-	v->vi.vm_pgoff = vma->vm_pgoff;
-	v->vi.anon_vma = (__u64)vma->anon_vma;
-	v->chain_head = (__u64)&vma->anon_vma_chain;
-	v->chain_next = (__u64)vma->anon_vma_chain.next;
+	read_vma_links_btf(vma, v);
+	read_vma_place_btf(vma, v);
 }
 
 static __always_inline void read_vma_any(bool btf, struct vm_area_struct *vma,
@@ -187,19 +204,23 @@ static __always_inline void read_vma_any(bool btf, struct vm_area_struct *vma,
 		read_vma(vma, v);
 }
 
-static __always_inline void snap_anon_vma_btf(struct anon_vma *av,
-					      struct anon_vma_snap *s)
+/* Returns av->parent as a BTF pointer, for the caller's next snapshot:
+ * loaded once. */
+static __always_inline struct anon_vma *snap_anon_vma_btf(struct anon_vma *av,
+							  struct anon_vma_snap *s)
 {
 	struct anon_vma___degree *old = (void *)av;
+	struct anon_vma *parent;
 
 	s->read_ts = 0;
 	if (!av) {
 		*s = (struct anon_vma_snap){};
-		return;
+		return NULL;
 	}
+	parent = av->parent;
 	s->anon_vma = (__u64)av;
 	s->root = (__u64)av->root;
-	s->parent = (__u64)av->parent;
+	s->parent = (__u64)parent;
 	s->refcount = av->refcount.counter;
 	if (bpf_core_field_exists(av->num_children)) {
 		s->num_children = av->num_children;
@@ -210,6 +231,7 @@ static __always_inline void snap_anon_vma_btf(struct anon_vma *av,
 		s->num_active_vmas = 0;
 		s->flags = SNAP_VALID | SNAP_HAS_DEGREE;
 	}
+	return parent;
 }
 
 #endif

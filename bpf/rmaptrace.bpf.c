@@ -88,8 +88,11 @@ static __always_inline void comm_btf(char *dst, struct task_struct *t)
 	((__u64 *)dst)[1] = *(__u64 *)&t->comm[8];
 }
 
-static __always_inline void fill_hdr_cur(struct event_hdr *h, __u32 type,
-					 __u32 size, const struct cur *c)
+/* t: current as a BTF pointer where the program has it already (the
+ * scheduler's tracepoints), else NULL; a constant at every call. */
+static __always_inline void fill_hdr_task(struct event_hdr *h, __u32 type,
+					  __u32 size, const struct cur *c,
+					  struct task_struct *t)
 {
 	__u64 mm = c->mm;
 
@@ -97,7 +100,11 @@ static __always_inline void fill_hdr_cur(struct event_hdr *h, __u32 type,
 	 * instead of a probe read and bpf_get_current_comm (each helper call
 	 * counts: objects.bpf.h). libbpf makes the test a constant; the
 	 * verifier then never sees the helper on 5.10. */
-	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+	if (t) {
+		if (!mm)
+			mm = (__u64)t->mm;
+		comm_btf(h->comm, t);
+	} else if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
 		struct task_struct *t = bpf_get_current_task_btf();
 
 		if (!mm)
@@ -116,6 +123,12 @@ static __always_inline void fill_hdr_cur(struct event_hdr *h, __u32 type,
 	h->pid = c->id >> 32;
 	h->tid = (__u32)c->id;
 	h->mm = mm;
+}
+
+static __always_inline void fill_hdr_cur(struct event_hdr *h, __u32 type,
+					 __u32 size, const struct cur *c)
+{
+	fill_hdr_task(h, type, size, c, NULL);
 }
 
 static __always_inline void fill_hdr(struct event_hdr *h, __u32 type,
