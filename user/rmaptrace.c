@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <bpf/libbpf.h>
@@ -363,6 +364,11 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static double tv_s(struct timeval tv)
+{
+	return tv.tv_sec + tv.tv_usec / 1e6;
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list args)
 {
@@ -469,6 +475,7 @@ int main(int argc, char **argv)
 	double deadline, next_hist, next_gone_check = 0;
 	int gone_looks = 0;
 	size_t unseen = 0;
+	struct rusage ru_start;
 
 	argp_err_exit_status = 2;
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
@@ -565,6 +572,7 @@ int main(int argc, char **argv)
 	deadline = env.duration ? now() + env.duration : 0;
 	next_hist = env.interval ? now() + env.interval : 0;
 
+	getrusage(RUSAGE_SELF, &ru_start);
 	while (!exiting) {
 		/* The BPF side wakes us only for a filling buffer. */
 		int n = ring_buffer__poll(rb, 50);
@@ -639,6 +647,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rmaptrace: anon_vmas still traced: %llu (%llu in the table, %llu in the map only)\n",
 			(unsigned long long)(table + map), (unsigned long long)table,
 			(unsigned long long)map);
+		/* Its own, not CMD's: what watching cost the machine beside
+		 * the programs' run time (bpftool prog show, bpf_stats). */
+		struct rusage ru;
+
+		if (!getrusage(RUSAGE_SELF, &ru))
+			fprintf(stderr, "rmaptrace: CPU time of rmaptrace itself while tracing: %.3f s user, %.3f s system\n",
+				tv_s(ru.ru_utime) - tv_s(ru_start.ru_utime),
+				tv_s(ru.ru_stime) - tv_s(ru_start.ru_stime));
 	}
 	ring_buffer__free(rb);
 	rmaptrace_close(&ctx);

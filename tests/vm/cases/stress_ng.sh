@@ -38,6 +38,13 @@ expect "unfreed anon_vmas" \
 check_replay trace "$out" --check --json --quiet
 echo "  stress-ng: $(jq -c '{events, lost, violations, walks, explained_differences, max_depth, max_width}' <<<"$summary")"
 lost=$(jq .lost <<<"$summary")
+# -v says what the collector itself took while tracing: thousands of
+# events cannot have cost it nothing (the figure BENCHMARKS.md weighs
+# against the fork's slowdown).
+cpu=$(grep -oE 'CPU time of rmaptrace itself while tracing: [0-9.]+ s user, [0-9.]+ s system' <<<"$out")
+[[ -n $cpu ]] || fail "no CPU time line from -v" "$(grep -a '^rmaptrace:' <<<"$out")"
+expect "collector CPU time above zero" "$(awk '{ print ($8 + $11 > 0) }' <<<"$cpu")" 1
+echo "  $cpu"
 # Every unlink's end seen, its window closed (but where a lost event may be
 # one, and on 5.10, whose entry-time slots have a gap: stamp_slots.sh).
 unseen=$(grep -oE 'unlink calls whose end was not seen: [0-9]+' <<<"$out" | grep -oE '[0-9]+$')
