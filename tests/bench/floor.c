@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/wait.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <bpf/btf.h>
 #include "floor.skel.h"
@@ -29,25 +30,54 @@ static const char *const exit_fns[] = {
 	"invalid_folio_referenced_vma",
 };
 
+/* Each program's hook, for the run counts printed at exit. */
+static char hook[64][64];
+
+/* With kernel.bpf_stats_enabled=1: what each empty program cost, as
+ * rmaptrace -v prints its own (tests/bench/guest.sh sets them side by
+ * side). */
+static void print_run_stats(struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+	int i = 0;
+
+	bpf_object__for_each_program(prog, obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (i >= 64)
+			break;
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) && info.run_cnt)
+			fprintf(stderr, "floor:   %s ran %llu times, %.0f ns each\n", hook[i],
+				(unsigned long long)info.run_cnt,
+				(double)info.run_time_ns / info.run_cnt);
+		i++;
+	}
+}
+
 static int plan(struct bpf_object *obj, const struct btf *btf)
 {
 	struct bpf_program *prog;
 	size_t ne = 0, nx = 0;
-	int used = 0;
+	int used = 0, i = 0;
 
 	bpf_object__for_each_program(prog, obj) {
 		const char *sec = bpf_program__section_name(prog);
 		const char *fn = NULL;
+		char *h = hook[i < 63 ? i++ : 63];
 
 		if (!strcmp(sec, "fentry") && ne < sizeof(entry_fns) / sizeof(*entry_fns))
 			fn = entry_fns[ne++];
 		else if (!strcmp(sec, "fexit") && nx < sizeof(exit_fns) / sizeof(*exit_fns))
 			fn = exit_fns[nx++];
 		else if (!strncmp(sec, "tp_btf/", 7)) {
+			snprintf(h, sizeof(hook[0]), "%s", sec);
 			used++;
 			continue;
 		}
 		if (fn && btf__find_by_name_kind(btf, fn, BTF_KIND_FUNC) > 0) {
+			snprintf(h, sizeof(hook[0]), "%s/%s", sec, fn);
 			bpf_program__set_attach_target(prog, 0, fn);
 			used++;
 		} else {
@@ -89,6 +119,7 @@ int main(int argc, char **argv)
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid)
 		return 2;
+	print_run_stats(skel->obj);
 	floor_bpf__destroy(skel);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }

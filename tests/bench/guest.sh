@@ -8,6 +8,7 @@
 # fork, then ROUNDS of the walk. Prints "@@" lines:
 #   @@ fork CONFIG NS_PER_FORK      @@ walk CONFIG NS_FOR_THE_MOVES
 #   @@ storm STRESSORS SECONDS EVENTS LOST
+#   @@ prof CONFIG PROGRAM RUNS NS_PER_RUN (below)
 forks=$1 fork_rounds=$2 pages=$3 moves=$4 rounds=$5 storm=$6 hooks=$7 floor=$8 bt=$9 base=${10}
 
 fork_ns() { grep -o 'fork_bench: [0-9]* forks, [0-9]* ns' | awk '{print $4}'; }
@@ -52,6 +53,25 @@ rounds() {
 	done
 }
 rounds fork "$fork_rounds"
+
+# Where the fork's added time goes: one more fork run of the floor and of
+# rmaptrace (and base) with kernel.bpf_stats_enabled, each program's runs
+# and ns per run (rmaptrace -v prints them, the floor at exit). The
+# counting itself costs two clock reads per run: not a round's figure.
+#   @@ prof CONFIG PROGRAM RUNS NS_PER_RUN
+prof() {
+	c=$1; shift
+	"$@" 2>&1 >/dev/null | awk -v c="$c" '
+		/ ran [0-9]+ times, [0-9]+ ns each/ { print "@@ prof", c, $2, $4, $6 }'
+}
+if echo 1 2>/dev/null >/proc/sys/kernel/bpf_stats_enabled; then
+	prof floor $T "$floor" $W fork_bench "$forks"
+	prof rmaptrace $T rmaptrace -v --check --quiet -- $W fork_bench "$forks"
+	if [ -n "$base" ]; then
+		prof base $T "$base" -v --check --quiet -- $W fork_bench "$forks"
+	fi
+	echo 0 >/proc/sys/kernel/bpf_stats_enabled
+fi
 rounds walk "$rounds"
 
 # Losses at the default ring buffer: stress-ng fork storms of growing size.
