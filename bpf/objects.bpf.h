@@ -162,11 +162,12 @@ static __always_inline __u64 read_avc_any(bool btf, __u64 pos, __u64 *anon_vma)
  * pointers are plain numbers to the verifier and go through the windows
  * above. A caller passes btf as a constant: the other branch is compiled
  * out, so a kprobe program never holds a load the verifier would refuse.
+ *
+ * First the VMA's place in the hierarchy: enough to tell whether an event
+ * is due (vma_unlinked, pvma->anon_vma) before the rest is read. Half of
+ * a fork's and of an exit's VMAs have no event, and each load counts
+ * under emulation.
  */
-/* The VMA's place in the hierarchy: enough to tell whether an event is
- * due (vma_unlinked, pvma->anon_vma) before the rest is read. Half of a
- * fork's and of an exit's VMAs have no event, and each load counts
- * under emulation. */
 static __always_inline void read_vma_links_btf(struct vm_area_struct *vma,
 					       struct vma_win *v)
 {

@@ -105,11 +105,11 @@ static __always_inline void fill_hdr_task(struct event_hdr *h, __u32 type,
 			mm = (__u64)t->mm;
 		comm_btf(h->comm, t);
 	} else if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
-		struct task_struct *t = bpf_get_current_task_btf();
+		struct task_struct *cur = bpf_get_current_task_btf();
 
 		if (!mm)
-			mm = (__u64)t->mm;
-		comm_btf(h->comm, t);
+			mm = (__u64)cur->mm;
+		comm_btf(h->comm, cur);
 	} else {
 		struct task_struct *task = (void *)bpf_get_current_task();
 

@@ -134,10 +134,10 @@ static __always_inline int on_fork(struct task_struct *parent,
 	}
 	__builtin_memset(e, 0, sizeof(*e));
 	if (btf) {
-		/* The tracepoint's parent is current: no helper calls. These
-		 * programs run right after dup_mmap's and exit_mmap's TLB
-		 * flushes, where under emulation each helper's code is found
-		 * anew (an empty one costs 8 times a fentry program there). */
+		/* The tracepoint's parent is current: no helper calls. Under
+		 * emulation these runs are cold, an empty program costs
+		 * eight times an empty fentry one here, and so does each
+		 * helper call (BENCHMARKS.md). */
 		struct cur c = { (__u64)ptgid << 32 | parent->pid };
 
 		fill_hdr_task(&e->hdr, EV_FORK, sizeof(*e), &c, parent);
