@@ -475,7 +475,7 @@ int main(int argc, char **argv)
 	double deadline, next_hist, next_gone_check = 0;
 	int gone_looks = 0;
 	size_t unseen = 0;
-	struct rusage ru_start;
+	struct rusage ru_start = {};
 
 	argp_err_exit_status = 2;
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))

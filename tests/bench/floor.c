@@ -30,29 +30,38 @@ static const char *const exit_fns[] = {
 	"invalid_folio_referenced_vma",
 };
 
-/* Each program's hook, for the run counts printed at exit. */
-static char hook[64][64];
+/* The programs attached, each with its hook, for the run counts
+ * printed at exit: the object holds 26. */
+static struct {
+	struct bpf_program *prog;
+	char hook[64];
+} attached[32];
+static int nr_attached;
+
+static void note_attached(struct bpf_program *prog, const char *sec, const char *fn)
+{
+	if (nr_attached == sizeof(attached) / sizeof(*attached))
+		return;
+	attached[nr_attached].prog = prog;
+	snprintf(attached[nr_attached].hook, sizeof(attached[0].hook), "%s%s%s", sec,
+		 fn ? "/" : "", fn ? fn : "");
+	nr_attached++;
+}
 
 /* With kernel.bpf_stats_enabled=1: what each empty program cost, as
  * rmaptrace -v prints its own (tests/bench/guest.sh sets them side by
  * side). */
-static void print_run_stats(struct bpf_object *obj)
+static void print_run_stats(void)
 {
-	struct bpf_program *prog;
-	int i = 0;
-
-	bpf_object__for_each_program(prog, obj) {
+	for (int i = 0; i < nr_attached; i++) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(prog);
+		int fd = bpf_program__fd(attached[i].prog);
 
-		if (i >= 64)
-			break;
 		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) && info.run_cnt)
-			fprintf(stderr, "floor:   %s ran %llu times, %.0f ns each\n", hook[i],
-				(unsigned long long)info.run_cnt,
+			fprintf(stderr, "floor:   %s ran %llu times, %.0f ns each\n",
+				attached[i].hook, (unsigned long long)info.run_cnt,
 				(double)info.run_time_ns / info.run_cnt);
-		i++;
 	}
 }
 
@@ -60,24 +69,23 @@ static int plan(struct bpf_object *obj, const struct btf *btf)
 {
 	struct bpf_program *prog;
 	size_t ne = 0, nx = 0;
-	int used = 0, i = 0;
+	int used = 0;
 
 	bpf_object__for_each_program(prog, obj) {
 		const char *sec = bpf_program__section_name(prog);
 		const char *fn = NULL;
-		char *h = hook[i < 63 ? i++ : 63];
 
 		if (!strcmp(sec, "fentry") && ne < sizeof(entry_fns) / sizeof(*entry_fns))
 			fn = entry_fns[ne++];
 		else if (!strcmp(sec, "fexit") && nx < sizeof(exit_fns) / sizeof(*exit_fns))
 			fn = exit_fns[nx++];
 		else if (!strncmp(sec, "tp_btf/", 7)) {
-			snprintf(h, sizeof(hook[0]), "%s", sec);
+			note_attached(prog, sec, NULL);
 			used++;
 			continue;
 		}
 		if (fn && btf__find_by_name_kind(btf, fn, BTF_KIND_FUNC) > 0) {
-			snprintf(h, sizeof(hook[0]), "%s/%s", sec, fn);
+			note_attached(prog, sec, fn);
 			bpf_program__set_attach_target(prog, 0, fn);
 			used++;
 		} else {
@@ -119,7 +127,7 @@ int main(int argc, char **argv)
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid)
 		return 2;
-	print_run_stats(skel->obj);
+	print_run_stats();
 	floor_bpf__destroy(skel);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
