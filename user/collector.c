@@ -675,6 +675,27 @@ static void check_vma_has_avc(struct collector *c, const struct vma_event *e,
 		mm_pid(c, v->mm), when, av_id(c, v->anon_vma));
 }
 
+/* Invariant 4 in the kernel's own state at teardown: the chain the
+ * event read at unlink_anon_vmas' entry, not the trace's. The kernel may
+ * have set vma->anon_vma since the last hooked call on this VMA (merges,
+ * mremap); a VMA whose anon_vma has no AVC is one that rmap walks of its
+ * pages would miss. */
+static void check_unlink_has_avc(struct collector *c, const struct vma_event *e,
+				 const struct vma_node *v)
+{
+	uint32_t n = e->nr_chain < MAX_CHAIN ? e->nr_chain : MAX_CHAIN;
+
+	if (!e->vma.anon_vma || e->chain_truncated)
+		return;
+	for (uint32_t k = 0; k < n; k++)
+		if (e->chain[k] == e->vma.anon_vma)
+			return;
+	collector_violation(c, INV_VMA_AVC, e->hdr.ts,
+		"vma 0x%llx-0x%llx (pid %u) before unlink_anon_vmas: vma->anon_vma is anon_vma %u but none of its %u AVCs links them",
+		(unsigned long long)v->vm_start, (unsigned long long)v->vm_end,
+		mm_pid(c, v->mm), av_id(c, ptrmap_get(&c->av_map, e->vma.anon_vma)), n);
+}
+
 static void on_prepare(struct collector *c, const struct vma_event *e)
 {
 	uint32_t chain[MAX_CHAIN], n, vi, ai;
@@ -891,6 +912,7 @@ static bool on_unlink(struct collector *c, const struct vma_event *e)
 	}
 	v = &c->vma[vma_seen(c, &e->hdr, &e->vma, vi)];
 	ai = v->anon_vma;
+	check_unlink_has_avc(c, e, v);
 	/* Counters before the unlink. */
 	if (av_is(c, ai, e->av.anon_vma)) {
 		compare(c, ai, &e->av, e->hdr.ts, "before unlink_anon_vmas");

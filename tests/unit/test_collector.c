@@ -568,6 +568,27 @@ static void test_inv4_fork_misses_parent_avc(void)
 	EXPECT(count_viol(INV_VMA_AVC) >= 1, "child without the parent's AVC reported");
 }
 
+/* ...and, read at unlink_anon_vmas' entry, a VMA whose anon_vma has no
+ * AVC any more: the kernel's chain, not the one the trace built. */
+static void test_inv4_unlink_without_own_avc(void)
+{
+	struct story st;
+
+	setup();
+	story_fork(&sim, &st);
+	story_exit(&sim, &st);
+	collector_finish(&col);
+	EXPECT_EQ(count_viol(INV_VMA_AVC), 0);
+
+	setup();
+	story_fork(&sim, &st);
+	sim.tamper = tamper_drop_own_avc;
+	sim.tamper_type = EV_UNLINK_ANON_VMAS;
+	story_exit(&sim, &st);
+	collector_finish(&col);
+	EXPECT_EQ(count_viol(INV_VMA_AVC), 1);
+}
+
 /* Invariant 6: a stream in which GC's anon_vma is never freed. */
 static void drop_event(struct sim *s, struct event_hdr *h)
 {
@@ -1665,6 +1686,7 @@ int main(void)
 	RUN(test_race_out_of_order_too_large);
 	RUN(test_inv4_vma_without_own_avc);
 	RUN(test_inv4_fork_misses_parent_avc);
+	RUN(test_inv4_unlink_without_own_avc);
 	RUN(test_inv6_leak);
 	RUN(test_inv6_not_while_alive);
 	RUN(test_inv7_reuse_allowed);
