@@ -417,10 +417,11 @@ static __always_inline int on_unlink_anon_vmas(struct vm_area_struct *vma,
 
 	/* free_pgtables unlinks every VMA, half of them with nothing to
 	 * unlink: those go before any helper call, and in fentry mode
-	 * after three loads. */
+	 * after three loads; so do those of a teardown that EV_EXIT_MMAP
+	 * reported whole (mm.bpf.h). */
 	if (btf) {
 		read_vma_links_btf(vma, &v);
-		if (vma_unlinked(&v))
+		if (vma_unlinked(&v) || mm_in_teardown(vma->vm_mm))
 			return 0;
 		read_vma_place_btf(vma, &v);
 	} else {
@@ -441,12 +442,15 @@ static __always_inline int on_unlink_anon_vmas(struct vm_area_struct *vma,
 			      btf ? vma : NULL);
 }
 
-static __always_inline int on_unlink_done(bool btf)
+static __always_inline int on_unlink_done(struct vm_area_struct *vma, bool btf)
 {
-	struct cur c = cur_get();
 	struct unlink_done_event *e;
 	struct stash_args a = {};
+	struct cur c;
 
+	if (btf && mm_in_teardown(vma->vm_mm))
+		return 0;
+	c = cur_get();
 	if (btf)
 		a.ts = stamp_take(&c, STASH_UNLINK);
 	else
@@ -471,9 +475,9 @@ int BPF_PROG(fentry_unlink_anon_vmas, struct vm_area_struct *vma)
 }
 
 SEC("fexit/unlink_anon_vmas")
-int BPF_PROG(fexit_unlink_anon_vmas)
+int BPF_PROG(fexit_unlink_anon_vmas, struct vm_area_struct *vma)
 {
-	return on_unlink_done(true);
+	return on_unlink_done(vma, true);
 }
 
 /* The last reference: anon_vma is freed, and with it its root when this
@@ -596,7 +600,7 @@ int BPF_KPROBE(kprobe_unlink_anon_vmas, struct vm_area_struct *vma)
 SEC("kretprobe/unlink_anon_vmas")
 int BPF_KRETPROBE(kretprobe_unlink_anon_vmas)
 {
-	return on_unlink_done(false);
+	return on_unlink_done(NULL, false);
 }
 
 SEC("kprobe/__put_anon_vma")

@@ -298,10 +298,13 @@ static __always_inline void traced_set_add(void *map, __u64 *overflow,
 
 /* rmap_walk.bpf.h: a task's walk state goes with the task. */
 static __always_inline void walk_task_exit(__u32 tid);
+/* mm.bpf.h: an unlink inside a teardown reported whole sends nothing. */
+static __always_inline bool mm_in_teardown(struct mm_struct *mm);
 
 #include "core_fixes.bpf.h"
 #include "objects.bpf.h"
 #include "task.bpf.h"
 #include "anon_vma.bpf.h"
+#include "mm.bpf.h"
 #include "rmap_walk.bpf.h"
 #include "snapshot.bpf.h"

@@ -23,9 +23,10 @@ enum rmap_event_type {
 	EV_FORK,			/* tp sched_process_fork, new thread group */
 	EV_EXIT,			/* tp sched_process_exit, group leader */
 	EV_RMAP_VISIT,			/* fexit of an rmap_one or invalid_vma callback */
-	EV_UNLINK_DONE,			/* fexit unlink_anon_vmas(vma) */
+	EV_UNLINK_DONE,			/* fexit unlink_anon_vmas(vma) or exit_mmap(mm) */
 	EV_SNAPSHOT_VMA,		/* iter/task_vma at attach: a VMA as it is */
 	EV_RMAP_VISITS,			/* the visits of a walk, gathered (struct visits_event) */
+	EV_EXIT_MMAP,			/* fentry exit_mmap(mm): all of mm's VMAs go */
 	EV_TYPE_MAX,
 };
 
@@ -180,10 +181,22 @@ struct walk_event {
 #define walk_event_size(nr) \
 	(sizeof(struct walk_event) + (__u64)(nr) * sizeof(struct rmap_visit))
 
-/* EV_UNLINK_DONE: the unlink this task began at entry_ts is complete. */
+/* EV_UNLINK_DONE: the unlink this task began at entry_ts is complete,
+ * or the exit_mmap (every unlink of that teardown). */
 struct unlink_done_event {
 	struct event_hdr hdr;
 	__u64 entry_ts;
+};
+
+/*
+ * EV_EXIT_MMAP: exit_mmap(mm) begins, at hdr.ts. Every VMA of mm is
+ * unlinked inside it, and no EV_UNLINK_ANON_VMAS comes for them: the
+ * collector has their chains. The puts come as ever; EV_UNLINK_DONE with
+ * entry_ts hdr.ts ends it. hdr.mm is current's, not mm (0 at exit).
+ */
+struct exit_mmap_event {
+	struct event_hdr hdr;
+	__u64 mm;
 };
 
 /* EV_FORK and EV_EXIT */

@@ -186,11 +186,12 @@ static const char *const cb_older_note[CB_MAX] = {
 };
 
 static int plan_hooks(struct rmaptrace_bpf *skel, const struct btf *btf,
-		      const struct attach_opts *o, struct hook *hooks, int *nr,
-		      char *err, size_t len)
+		      const struct attach_opts *o, bool cmpxchg, struct hook *hooks,
+		      int *nr, char *err, size_t len)
 {
 	__typeof__(skel->progs) *p = &skel->progs;
 	bool clone3 = func_nr_params(btf, "anon_vma_clone") == 3, taskstats;
+	int teardown, unlink;
 	const char *walk_fn = "rmap_walk_anon";
 	int n = 0;
 
@@ -209,8 +210,15 @@ static int plan_hooks(struct rmaptrace_bpf *skel, const struct btf *btf,
 				  false);
 	HOOK("unlink_anon_vmas", "fentry+fexit", p->fentry_unlink_anon_vmas, p->fexit_unlink_anon_vmas,
 	     p->kprobe_unlink_anon_vmas, p->kretprobe_unlink_anon_vmas, true);
+	unlink = n - 1;
 	HOOK("__put_anon_vma", "fentry", p->fentry_put_anon_vma, NULL,
 	     p->kprobe_put_anon_vma, NULL, true);
+	/* A whole mm's teardown in one event (bpf/mm.bpf.h). The return's
+	 * program first: without it, a claimed slot would never be freed,
+	 * and a later mm at that address would lose its unlinks. */
+	HOOK("exit_mmap", "fentry+fexit", p->fexit_exit_mmap, p->fentry_exit_mmap,
+	     NULL, NULL, false);
+	teardown = n - 1;
 
 	/* rmap_walk_anon is static and may be inlined into rmap_walk and
 	 * rmap_walk_locked: watch those instead (anonymous folios only).
@@ -307,6 +315,15 @@ static int plan_hooks(struct rmaptrace_bpf *skel, const struct btf *btf,
 			disable(h->fentry);
 			h->mode = has_btf ? "not watched in kprobe mode" : "not in this kernel";
 		}
+	}
+	/* Its unlinks skip on a slot only the fentry programs read, and
+	 * the slot is claimed by cmpxchg. */
+	if (hooks[teardown].mode == hooks[teardown].fmode &&
+	    (o->unlink_each || !cmpxchg || hooks[unlink].use_kprobe)) {
+		disable(hooks[teardown].fentry);
+		hooks[teardown].mode = o->unlink_each ? "off (--unlink-each)" :
+				       !cmpxchg ? "off (no BPF cmpxchg)" :
+				       "off (unlink_anon_vmas in kprobe mode)";
 	}
 	return 0;
 }
@@ -489,7 +506,7 @@ int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *opts,
 		fprintf(stderr, "rmaptrace: chain AVCs read by %s\n",
 			ctx->skel->rodata->avc_btf_loads ? "plain loads (bpf_rdonly_cast)" :
 			"probe reads");
-	ret = plan_hooks(ctx->skel, btf, o, hooks, &nr, err, len);
+	ret = plan_hooks(ctx->skel, btf, o, ctx->has_cmpxchg, hooks, &nr, err, len);
 	/* task_vma iterators came in 5.12. */
 	ctx->has_task_vma_iter =
 		btf__find_by_name_kind(btf, "bpf_iter__task_vma", BTF_KIND_STRUCT) > 0;

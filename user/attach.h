@@ -27,6 +27,7 @@ struct attach_opts {
 	uint32_t ringbuf_bytes;	/* 0: the object's default */
 	bool verbose;		/* say how each hook attached */
 	bool kprobes;		/* kprobe/kretprobe even where fentry works */
+	bool unlink_each;	/* no exit_mmap hooks: an event per VMA at exit */
 };
 
 /* Privileges, lockdown and BTF, before anything is loaded. */

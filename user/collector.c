@@ -162,6 +162,7 @@ static uint32_t new_mm(struct collector *c, uint64_t ptr, uint32_t pid,
 	memset(m, 0, sizeof(*m));
 	m->ptr = ptr;
 	m->next_of_pid = NONE;
+	m->vmas = NONE;
 	mm_name(c, c->nr_mm, pid);
 	if (comm)
 		memcpy(m->comm, comm, TASK_COMM_LEN);
@@ -588,13 +589,52 @@ static void set_anon_vma(struct collector *c, struct vma_node *v, uint32_t i)
 
 /* ---- VMAs ---- */
 
+/* The live VMAs of each mm, for exit_mmap: a list through the nodes. */
+static void mm_list_del(struct collector *c, uint32_t i)
+{
+	struct vma_node *v = &c->vma[i];
+
+	if (!v->mm_listed)
+		return;
+	if (v->mm_prev != NONE)
+		c->vma[v->mm_prev].mm_next = v->mm_next;
+	else
+		c->mm[v->mm].vmas = v->mm_next;
+	if (v->mm_next != NONE)
+		c->vma[v->mm_next].mm_prev = v->mm_prev;
+	v->mm_listed = false;
+}
+
+static void mm_list_add(struct collector *c, uint32_t i)
+{
+	struct vma_node *v = &c->vma[i];
+	uint32_t head;
+
+	if (v->mm == NONE)
+		return;
+	head = c->mm[v->mm].vmas;
+	v->mm_prev = NONE;
+	v->mm_next = head;
+	if (head != NONE)
+		c->vma[head].mm_prev = i;
+	c->mm[v->mm].vmas = i;
+	v->mm_listed = true;
+}
+
 /* Node i as the event shows its VMA now. */
 static uint32_t vma_seen(struct collector *c, const struct event_hdr *h,
 			 const struct vma_info *vi, uint32_t i)
 {
 	struct vma_node *v = &c->vma[i];
+	uint32_t mm = vma_mm(c, h, vi->mm);
 
-	v->mm = vma_mm(c, h, vi->mm);
+	/* A node for the mm's address is made anew when a process is
+	 * first seen under it: the VMA goes to the list of the newest. */
+	if (!v->mm_listed || v->mm != mm) {
+		mm_list_del(c, i);
+		v->mm = mm;
+		mm_list_add(c, i);
+	}
 	v->vm_start = vi->vm_start;
 	v->vm_end = vi->vm_end;
 	v->vm_pgoff = vi->vm_pgoff;
@@ -895,6 +935,28 @@ uint32_t collector_snapshot_done(struct collector *c)
 	return partial;
 }
 
+/* VMA node vi is unlinked from every anon_vma, by the current event's
+ * task at ts: applied now; the kernel makes the change before that
+ * task's EV_UNLINK_DONE. */
+static void vma_gone(struct collector *c, uint32_t vi, uint64_t ts)
+{
+	struct vma_node *v = &c->vma[vi];
+	uint32_t ai = v->anon_vma, n = v->nr_chain;
+
+	race_window(c, root_of(c, ai != NONE ? ai : n ? vma_chain(v)[0] : NONE), ts, UINT64_MAX);
+	v->last_anon_vma = v->anon_vma;
+	set_chain(c, v, NULL, 0);	/* counts only: the array stays */
+	v->nr_last_chain = n;
+	set_anon_vma(c, v, NONE);
+	mm_list_del(c, vi);
+	v->dead = true;
+	if (!c->keep_dead_vmas) {
+		v->nr_last_chain = 0;
+		v->last_anon_vma = c->vma_free;
+		c->vma_free = vi;
+	}
+}
+
 static bool on_unlink(struct collector *c, const struct vma_event *e)
 {
 	/* Out of the map at once: nothing below looks a VMA up. */
@@ -921,24 +983,29 @@ static bool on_unlink(struct collector *c, const struct vma_event *e)
 			compare(c, c->av[ai].parent, &e->parent, e->hdr.ts,
 				"before unlink_anon_vmas (parent)");
 	}
-	/* Applied now; the kernel makes the change before EV_UNLINK_DONE. */
-	race_window(c, root_of(c, ai != NONE ? ai : v->nr_chain ? vma_chain(v)[0] : NONE),
-		    e->hdr.ts, UINT64_MAX);
-	{
-		uint32_t n = v->nr_chain;
-
-		v->last_anon_vma = v->anon_vma;
-		set_chain(c, v, NULL, 0);	/* counts only: the array stays */
-		v->nr_last_chain = n;
-	}
-	set_anon_vma(c, v, NONE);
-	v->dead = true;
-	if (!c->keep_dead_vmas) {
-		v->nr_last_chain = 0;
-		v->last_anon_vma = c->vma_free;
-		c->vma_free = vi;
-	}
+	vma_gone(c, vi, e->hdr.ts);
 	return true;
+}
+
+/* exit_mmap(mm): every VMA of mm goes, and their unlinks send nothing. */
+static bool on_exit_mmap(struct collector *c, const struct exit_mmap_event *e)
+{
+	uint32_t m = ptrmap_get(&c->mm_map, e->mm), n = 0;
+
+	c->exit_mmap_vmas = 0;
+	/* An address space the trace never saw (the command's copy of
+	 * rmaptrace's, at its exec) has nothing to take down. */
+	if (m == NONE)
+		return false;
+	for (uint32_t i = c->mm[m].vmas, next; i != NONE; i = next, n++) {
+		next = c->vma[i].mm_next;
+		if (ptrmap_get(&c->vma_map, c->vma[i].ptr) == i)
+			ptrmap_del(&c->vma_map, c->vma[i].ptr);
+		vma_gone(c, i, e->hdr.ts);
+	}
+	c->exit_mmap_vmas = n;
+	c->exit_mmaps++;
+	return n > 0;
 }
 
 static void mark_freed(struct collector *c, uint32_t i)
@@ -1209,6 +1276,7 @@ static const size_t event_size[EV_TYPE_MAX] = {
 	[EV_UNLINK_DONE] = sizeof(struct unlink_done_event),
 	[EV_SNAPSHOT_VMA] = vma_event_size(0),
 	[EV_RMAP_VISITS] = visits_event_size(1),
+	[EV_EXIT_MMAP] = sizeof(struct exit_mmap_event),
 };
 
 int collector_feed(struct collector *c, const void *data, size_t len)
@@ -1298,6 +1366,9 @@ int collector_feed(struct collector *c, const void *data, size_t len)
 		break;
 	case EV_SNAPSHOT_VMA:
 		on_snapshot(c, data);
+		break;
+	case EV_EXIT_MMAP:
+		applied = on_exit_mmap(c, data);
 		break;
 	case EV_UNLINK_DONE:
 		race_window_end(c, h->tid,

@@ -109,18 +109,24 @@ struct vma_node {
 	 * node no picture will draw is free for the next VMA instead, and
 	 * this names the next free one (collector.vma_free). */
 	uint32_t last_anon_vma;
+	/* Its mm's other live VMAs (mm_node.vmas), while mm_listed: the
+	 * VMAs an exit_mmap takes down, found without a search. */
+	uint32_t mm_next, mm_prev;
 	/* The chain counts are at most MAX_CHAIN: bytes, which keep the
-	 * node at 72 bytes with the positions. */
+	 * node at 80 bytes with the positions. */
 	uint8_t nr_chain, cap_chain, nr_last_chain;
 	bool dead;
 	bool visited;		/* by the walk on_walk is judging (in padding) */
+	bool mm_listed;
 };
+_Static_assert(sizeof(struct vma_node) == 80, "vma_node grew");
 _Static_assert(MAX_CHAIN <= UINT8_MAX, "vma_node's chain counts are bytes");
 struct mm_node {
 	uint64_t ptr;
 	uint32_t pid;		/* 0 while a fork has not named it yet */
 	uint32_t forked_by;	/* pid running the fork that made it */
 	uint32_t next_of_pid;	/* the pid's previous mm (exec), or NONE */
+	uint32_t vmas;		/* a live VMA of it (vma_node.mm_next), or NONE */
 	char comm[TASK_COMM_LEN];
 };
 
@@ -284,6 +290,9 @@ struct collector {
 	 * a creation the trace missed (or one made before it began, with -p
 	 * where there is no snapshot). */
 	uint64_t unseen_unlinks;
+	/* VMAs the last EV_EXIT_MMAP took down, for on_event; and all. */
+	uint32_t exit_mmap_vmas;
+	uint64_t exit_mmaps;
 	uint64_t untrusted_viol;	/* found, then dropped: events were lost */
 	uint64_t last_resolve;
 	uint32_t cur_tid;	/* of the event being applied */

@@ -68,7 +68,9 @@ void race_window(struct collector *c, uint32_t root, uint64_t t0, uint64_t t1)
 		add_window(c, &(struct op_window){ root, c->cur_tid, t0, t1, c->events });
 }
 
-/* tid's call that began at t0 returned at t1. */
+/* tid's call that began at t0 returned at t1. An exit_mmap opened a
+ * window per VMA, in one event: they lie together, open_win naming the
+ * last. */
 void race_window_end(struct collector *c, uint32_t tid, uint64_t t0, uint64_t t1)
 {
 	uint32_t name = ptrmap_get(&c->open_win, tid_key(tid));
@@ -80,8 +82,11 @@ void race_window_end(struct collector *c, uint32_t tid, uint64_t t0, uint64_t t1
 	if (k < c->win_head || k >= c->nr_win || c->win[k].tid != tid || c->win[k].t0 != t0 ||
 	    c->win[k].t1 != UINT64_MAX)
 		return;
-	c->win[k].t1 = t1;
 	ptrmap_del(&c->open_win, tid_key(tid));
+	do
+		c->win[k].t1 = t1;
+	while (k-- > c->win_head && c->win[k].tid == tid && c->win[k].t0 == t0 &&
+	       c->win[k].t1 == UINT64_MAX);
 }
 
 /* Forget the windows over before keep_from. Calls come in about the order

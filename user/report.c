@@ -24,6 +24,7 @@ static const char *const event_name[EV_TYPE_MAX] = {
 	[EV_RMAP_VISITS] = "rmap_one",
 	[EV_UNLINK_DONE] = "unlink_done",
 	[EV_SNAPSHOT_VMA] = "snapshot",
+	[EV_EXIT_MMAP] = "exit_mmap",
 };
 
 static const char *const origin_name[] = {
@@ -185,6 +186,8 @@ void report_event(struct collector *c, const struct event_hdr *h, void *ctx)
 			fprintf(f, ",\"vma_addr\":\"0x%llx\"", (unsigned long long)vma_ptr);
 		if (child)
 			fprintf(f, ",\"child\":%u", child);
+		if (h->type == EV_EXIT_MMAP)
+			fprintf(f, ",\"vmas\":%u", c->exit_mmap_vmas);
 		fputs("}\n", f);
 		return;
 	}
@@ -205,6 +208,8 @@ void report_event(struct collector *c, const struct event_hdr *h, void *ctx)
 		fprintf(f, " child %u", child);
 	if (h->type == EV_EXIT)
 		fprintf(f, " pid %u", child);
+	if (h->type == EV_EXIT_MMAP)
+		fprintf(f, " vmas %u", c->exit_mmap_vmas);
 	fputc('\n', f);
 }
 

@@ -31,7 +31,7 @@
 static struct env {
 	pid_t pid;
 	long duration;
-	bool verbose, check, json, quiet, kprobes, hist, raw_addrs;
+	bool verbose, check, json, quiet, kprobes, hist, raw_addrs, unlink_each;
 	long interval;
 	unsigned int buffer_mb;
 	char **cmd;
@@ -60,7 +60,7 @@ static const char doc[] =
 "Exit status: 0 done, 1 --check found violations, 2 could not trace\n"
 "(or could not write --dot FILE).";
 
-enum { OPT_CHECK = 0x100, OPT_JSON, OPT_BUFFER, OPT_QUIET, OPT_KPROBES, OPT_HIST, OPT_DOT, OPT_DOT_ROOT, OPT_RAW_ADDRS, OPT_KEEP_FREED };
+enum { OPT_CHECK = 0x100, OPT_JSON, OPT_BUFFER, OPT_QUIET, OPT_KPROBES, OPT_HIST, OPT_DOT, OPT_DOT_ROOT, OPT_RAW_ADDRS, OPT_KEEP_FREED, OPT_UNLINK_EACH };
 
 static struct recorder rec;
 
@@ -74,6 +74,7 @@ static const struct argp_option opts[] = {
 	{ "hist", OPT_HIST, NULL, 0, "Log2 histograms of rmap walk duration and VMAs visited, and the costliest anon_vmas" },
 	{ "interval", 'i', "SECONDS", 0, "With --hist, print the histograms every SECONDS too" },
 	{ "kprobes", OPT_KPROBES, NULL, 0, "Attach with kprobes/kretprobes even where fentry/fexit work" },
+	{ "unlink-each", OPT_UNLINK_EACH, NULL, 0, "At exit and exec too, an event for each VMA's unlink_anon_vmas with its chain and counters as the kernel has them, instead of one for the whole exit_mmap (three events a VMA instead of one)" },
 	{ "buffer-mb", OPT_BUFFER, "MB", 0, "Ring buffer size in MiB, a power of two (default 16)" },
 	{ "write", 'w', "FILE", 0, "Record the trace to FILE (mode 0600) as it goes" },
 	{ "read", 'r', "FILE", 0, "Replay a recording: no root, no BPF, same reports" },
@@ -121,6 +122,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 	case OPT_KPROBES:
 		env.kprobes = true;
 		break;
+	case OPT_UNLINK_EACH:
+		env.unlink_each = true;
+		break;
 	case OPT_HIST:
 		env.hist = true;
 		break;
@@ -158,8 +162,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 	case ARGP_KEY_END:
 		if (env.replay) {
 			if (env.pid || env.cmd || env.duration || env.record || env.kprobes ||
-			    env.interval)
-				argp_error(st, "-r replays a recording: it takes no -p, command, -d, -w or --kprobes");
+			    env.interval || env.unlink_each)
+				argp_error(st, "-r replays a recording: it takes no -p, command, -d, -w, --kprobes or --unlink-each");
 			break;
 		}
 		if (env.pid && env.cmd)
@@ -513,6 +517,7 @@ int main(int argc, char **argv)
 	ao.ringbuf_bytes = env.buffer_mb << 20;
 	ao.verbose = env.verbose;
 	ao.kprobes = env.kprobes;
+	ao.unlink_each = env.unlink_each;
 	if (rmaptrace_open(&ctx, &ao, err, sizeof(err))) {
 		if (child)
 			kill(child, SIGKILL);

@@ -23,6 +23,7 @@ EMPTY(fexit, 0) EMPTY(fexit, 1) EMPTY(fexit, 2) EMPTY(fexit, 3)
 EMPTY(fexit, 4) EMPTY(fexit, 5) EMPTY(fexit, 6) EMPTY(fexit, 7)
 EMPTY(fexit, 8) EMPTY(fexit, 9) EMPTY(fexit, 10) EMPTY(fexit, 11)
 EMPTY(fexit, 12) EMPTY(fexit, 13) EMPTY(fexit, 14) EMPTY(fexit, 15)
+EMPTY(fexit, 16)
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(floor_fork)

@@ -19,7 +19,7 @@
 /* The same functions as rmaptrace's plan in user/attach.c. */
 static const char *const entry_fns[] = {
 	"__anon_vma_prepare", "anon_vma_fork", "anon_vma_clone", "unlink_anon_vmas",
-	"__put_anon_vma", "rmap_walk_anon",
+	"__put_anon_vma", "rmap_walk_anon", "exit_mmap",
 };
 static const char *const exit_fns[] = {
 	"__anon_vma_prepare", "anon_vma_fork", "anon_vma_clone", "unlink_anon_vmas",
@@ -27,11 +27,11 @@ static const char *const exit_fns[] = {
 	"try_to_unmap_one", "folio_referenced_one", "page_idle_clear_pte_refs_one",
 	"damon_folio_mkold_one", "damon_folio_young_one", "page_mkclean_one",
 	"page_make_device_exclusive_one", "invalid_migration_vma",
-	"invalid_folio_referenced_vma",
+	"invalid_folio_referenced_vma", "exit_mmap",
 };
 
 /* The programs attached, each with its hook, for the run counts
- * printed at exit: the object holds 26. */
+ * printed at exit: the object holds 27. */
 static struct {
 	struct bpf_program *prog;
 	char hook[64];

@@ -284,12 +284,19 @@ static inline uint64_t sim_unlink_enter(struct sim *s, const struct proc *cur,
 	return s->ts;
 }
 
-/* ... then the change, the frees, and the return (EV_UNLINK_DONE). */
-static inline void sim_unlink_apply(struct sim *s, const struct proc *cur,
-				    struct kvma *v, uint64_t entry_ts)
+static inline void sim_unlink_done(struct sim *s, const struct proc *cur, uint64_t entry_ts)
+{
+	struct unlink_done_event d = {};
+
+	sim_hdr(s, &d.hdr, EV_UNLINK_DONE, sizeof(d), cur);
+	d.entry_ts = entry_ts;
+	sim_emit(s, &d.hdr);
+}
+
+/* The kernel's unlink of v: the counters, then the frees. */
+static inline void sim_unlink_change(struct sim *s, const struct proc *cur, struct kvma *v)
 {
 	struct kav *emptied[MAX_CHAIN];
-	struct unlink_done_event d = {};
 	int ne = 0;
 
 	for (int k = v->n - 1; k >= 0; k--) {
@@ -306,9 +313,37 @@ static inline void sim_unlink_apply(struct sim *s, const struct proc *cur,
 	v->n = 0;
 	for (int k = 0; k < ne; k++)
 		sim_put(s, cur, emptied[k]);
-	sim_hdr(s, &d.hdr, EV_UNLINK_DONE, sizeof(d), cur);
-	d.entry_ts = entry_ts;
-	sim_emit(s, &d.hdr);
+}
+
+/* ... then the change, the frees, and the return (EV_UNLINK_DONE). */
+static inline void sim_unlink_apply(struct sim *s, const struct proc *cur,
+				    struct kvma *v, uint64_t entry_ts)
+{
+	sim_unlink_change(s, cur, v);
+	sim_unlink_done(s, cur, entry_ts);
+}
+
+/* exit_mmap(mm) by cur, as rmaptrace reports it: one event at entry, the
+ * unlinks of vmas[] (all of mm's) with no event but their puts, the end.
+ * With mid set, it runs between the entry and the first unlink (another
+ * task's events while the teardown goes on). */
+static inline void sim_exit_mmap(struct sim *s, const struct proc *cur, uint64_t mm,
+				 struct kvma *const *vmas, int n,
+				 void (*mid)(struct sim *s, void *arg), void *arg)
+{
+	struct exit_mmap_event e = {};
+	uint64_t entry_ts;
+
+	sim_hdr(s, &e.hdr, EV_EXIT_MMAP, sizeof(e), cur);
+	e.hdr.mm = 0;	/* exit_mm has cleared current->mm */
+	e.mm = mm;
+	entry_ts = e.hdr.ts;
+	sim_emit(s, &e.hdr);
+	if (mid)
+		mid(s, arg);
+	for (int k = 0; k < n; k++)
+		sim_unlink_change(s, cur, vmas[k]);
+	sim_unlink_done(s, cur, entry_ts);
 }
 
 static inline void sim_unlink(struct sim *s, const struct proc *cur, struct kvma *v)

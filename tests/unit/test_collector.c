@@ -589,6 +589,124 @@ static void test_inv4_unlink_without_own_avc(void)
 	EXPECT_EQ(count_viol(INV_VMA_AVC), 1);
 }
 
+/* Exits as exit_mmap reports them: one event per mm, no unlink events.
+ * Each takes down its mm's VMAs and no other's: GC's leaves C2's anon_vma
+ * with no live child and P's with three (C1, C2, itself); then the puts
+ * find the counters they read, and every anon_vma is freed. A collector
+ * that took down nothing would see each put's num_active_vmas 0 against
+ * its 1. */
+static void exit_mmap_one(struct story *st, const struct proc *p, struct kvma *v)
+{
+	struct kvma *vmas[1] = { v };
+
+	sim_exit_mmap(&sim, p, p->mm, vmas, 1, NULL, NULL);
+	sim_task(&sim, EV_EXIT, p, p);
+	(void)st;
+}
+
+static void test_exit_mmap_story(void)
+{
+	struct story st;
+	uint32_t p, c1, c2;
+
+	setup();
+	story_fork(&sim, &st);
+	p = node(st.p.anon_vma->ptr);
+	c1 = node(st.c1.anon_vma->ptr);
+	c2 = node(st.c2.anon_vma->ptr);
+	exit_mmap_one(&st, &st.GC, &st.gc);
+	EXPECT_EQ(col.exit_mmap_vmas, 1);
+	EXPECT_EQ(anon_vma_derived(&col, c2).num_children, 0);
+	EXPECT_EQ(anon_vma_derived(&col, c2).num_active_vmas, 1);
+	EXPECT_EQ(anon_vma_derived(&col, c1).num_active_vmas, 1);
+	EXPECT_EQ(anon_vma_derived(&col, p).num_children, 3);
+	exit_mmap_one(&st, &st.C2, &st.c2);
+	exit_mmap_one(&st, &st.C1, &st.c1);
+	EXPECT_EQ(anon_vma_derived(&col, p).num_children, 1);
+	EXPECT_EQ(anon_vma_derived(&col, p).num_active_vmas, 1);
+	exit_mmap_one(&st, &st.P, &st.p);
+	collector_finish(&col);
+	EXPECT_EQ(col.exit_mmaps, 4);
+	EXPECT_EQ(col.nr_freed, 4);
+	EXPECT_EQ(race_open_windows(&col), 0);
+	EXPECT_EQ(col.nr_viol, 0);
+	dump_viol();
+}
+
+/* An mm of two VMAs (two roots): both go, each with a window on its own
+ * hierarchy, and the one EV_UNLINK_DONE closes both. An exit_mmap of an
+ * address space the trace never saw takes nothing and is not shown. */
+static void test_exit_mmap_two_vmas(void)
+{
+	struct proc P = { 200, 0xffff888002000000ULL }, C = { 201, 0xffff888002100000ULL };
+	struct proc X = { 202, 0xffff888002200000ULL };
+	struct kvma p1, p2, c1, c2, *vmas[2];
+
+	setup();
+	collector_add_process(&col, P.pid);
+	p1 = sim_vma(&sim, &P, 0x7f0000000000ULL, 4);
+	p2 = sim_vma(&sim, &P, 0x7f0000100000ULL, 4);
+	sim_prepare(&sim, &P, &p1);
+	sim_prepare(&sim, &P, &p2);
+	c1 = sim_fork_vma(&sim, &P, &C, &p1);
+	c2 = sim_fork_vma(&sim, &P, &C, &p2);
+	sim_task(&sim, EV_FORK, &P, &C);
+	vmas[0] = &c1, vmas[1] = &c2;
+	sim_exit_mmap(&sim, &C, C.mm, vmas, 2, NULL, NULL);
+	EXPECT_EQ(col.exit_mmap_vmas, 2);
+	EXPECT_EQ(race_open_windows(&col), 0);
+	sim_task(&sim, EV_EXIT, &C, &C);
+	sim_exit_mmap(&sim, &P, X.mm, NULL, 0, NULL, NULL);
+	EXPECT_EQ(col.exit_mmaps, 1);
+	vmas[0] = &p1, vmas[1] = &p2;
+	sim_exit_mmap(&sim, &P, P.mm, vmas, 2, NULL, NULL);
+	sim_task(&sim, EV_EXIT, &P, &P);
+	collector_finish(&col);
+	EXPECT_EQ(col.nr_freed, 4);
+	EXPECT_EQ(race_open_windows(&col), 0);
+	EXPECT_EQ(col.nr_viol, 0);
+	dump_viol();
+}
+
+/* P's walk visits C's VMA while C's exit_mmap runs: the kernel has not
+ * unlinked it yet, the collector took it down at the teardown's entry;
+ * the teardown's window explains it. The same walk after the teardown's
+ * end is a walk of a VMA with no AVC to the anon_vma: a violation. */
+struct walk_mid {
+	struct story *st;
+	const struct kvma *const *vmas;
+};
+
+static void walk_p(struct sim *s, void *arg)
+{
+	struct walk_mid *w = arg;
+
+	sim_walk(s, &w->st->P, w->st->p.anon_vma, w->st->p.pgoff, CB_TRY_TO_MIGRATE_ONE,
+		 w->vmas, 2, -1, NULL, 0);
+}
+
+static void test_exit_mmap_walk_in_window(void)
+{
+	struct story st;
+	const struct kvma *both[2];
+	struct kvma *vmas[1];
+	struct walk_mid w = { &st, both };
+
+	for (int after = 0; after < 2; after++) {
+		setup();
+		story_fork(&sim, &st);
+		both[0] = &st.p, both[1] = &st.c1;
+		vmas[0] = &st.c1;
+		sim_exit_mmap(&sim, &st.C1, st.C1.mm, vmas, 1, after ? NULL : walk_p, &w);
+		if (after)
+			walk_p(&sim, &w);
+		collector_finish(&col);
+		EXPECT_EQ(count_viol(INV_WALK), after);
+		if (count_viol(INV_WALK) != after)
+			dump_viol();
+	}
+}
+
 /* Invariant 6: a stream in which GC's anon_vma is never freed. */
 static void drop_event(struct sim *s, struct event_hdr *h)
 {
@@ -1687,6 +1805,9 @@ int main(void)
 	RUN(test_inv4_vma_without_own_avc);
 	RUN(test_inv4_fork_misses_parent_avc);
 	RUN(test_inv4_unlink_without_own_avc);
+	RUN(test_exit_mmap_story);
+	RUN(test_exit_mmap_two_vmas);
+	RUN(test_exit_mmap_walk_in_window);
 	RUN(test_inv6_leak);
 	RUN(test_inv6_not_while_alive);
 	RUN(test_inv7_reuse_allowed);
