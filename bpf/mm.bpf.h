@@ -53,6 +53,11 @@ int BPF_PROG(fentry_exit_mmap, struct mm_struct *mm)
 	__u32 i = teardown_index((__u64)mm);
 	struct exit_mmap_event *e;
 
+	/* An mm is torn down once: its address in the slot now is a claim
+	 * whose return was never seen (a skipped run), on an mm freed since,
+	 * whose address this one took. Its unlinks must not go unsent. */
+	if (teardown_mms[i] == (__u64)mm)
+		teardown_mms[i] = 0;
 	if (!current_traced(&c))
 		return 0;
 	/* Reserved before the claim: an event that cannot be sent leaves

@@ -631,7 +631,8 @@ static uint32_t vma_seen(struct collector *c, const struct event_hdr *h,
 	/* A node for the mm's address is made anew when a process is
 	 * first seen under it: the VMA goes to the list of the newest. */
 	if (!v->mm_listed || v->mm != mm) {
-		mm_list_del(c, i);
+		if (v->mm_listed)
+			mm_list_del(c, i);
 		v->mm = mm;
 		mm_list_add(c, i);
 	}

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Seeds for the fuzzer: recordings of the unit tests' kernel model playing
- * the seeds' story, with and without a snapshot at attach.
+ * the seeds' story, with and without a snapshot at attach, and with its
+ * exits as exit_mmap reports them.
  *   make_seeds DIR
  */
 #include <stdlib.h>
@@ -15,7 +16,7 @@ static void tap(const void *data, size_t len)
 	recorder_put(&rec, REC_EVENT, data, len);
 }
 
-static int seed(const char *dir, const char *name, bool snapshot)
+static int seed(const char *dir, const char *name, bool snapshot, bool exit_mmap)
 {
 	struct collector c;
 	struct story st;
@@ -48,7 +49,10 @@ static int seed(const char *dir, const char *name, bool snapshot)
 		sim_walk(&s, &st.P, st.p.anon_vma, st.p.pgoff, CB_TRY_TO_MIGRATE_ONE,
 			 all, 4, -1, NULL, 0);
 	}
-	story_exit(&s, &st);
+	if (exit_mmap)
+		story_exit_mmap(&s, &st);
+	else
+		story_exit(&s, &st);
 	recorder_put(&rec, REC_LOST, &lost, sizeof(lost));
 	collector_free(&c);
 	return recorder_close(&rec) != 0;
@@ -60,5 +64,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: make_seeds DIR\n");
 		return 2;
 	}
-	return seed(argv[1], "story.rec", false) | seed(argv[1], "snapshot.rec", true);
+	return seed(argv[1], "story.rec", false, false) | seed(argv[1], "snapshot.rec", true, false) |
+	       seed(argv[1], "exit_mmap.rec", false, true);
 }

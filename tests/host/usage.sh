@@ -22,6 +22,7 @@ usage "-d negative" -d -5 -p 1
 usage "-p and a command" -p 1 -- true
 usage "-r with -p" -r /dev/null -p 1
 usage "-r with a command" -r /dev/null -- true
+usage "-r with --unlink-each" -r /dev/null --unlink-each
 usage "nothing to trace"
 usage "--buffer-mb not a power of two" --buffer-mb 3 -p 1
 

@@ -474,4 +474,16 @@ static inline void story_exit(struct sim *s, struct story *st)
 	sim_task(s, EV_EXIT, &st->P, &st->P);
 }
 
+/* ... or the exits as exit_mmap reports them, youngest first. */
+static inline void story_exit_mmap(struct sim *s, struct story *st)
+{
+	struct proc *who[] = { &st->GC, &st->C2, &st->C1, &st->P };
+	struct kvma *vma[] = { &st->gc, &st->c2, &st->c1, &st->p };
+
+	for (int k = 0; k < 4; k++) {
+		sim_exit_mmap(s, who[k], who[k]->mm, &vma[k], 1, NULL, NULL);
+		sim_task(s, EV_EXIT, who[k], who[k]);
+	}
+}
+
 #endif

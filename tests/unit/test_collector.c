@@ -595,13 +595,10 @@ static void test_inv4_unlink_without_own_avc(void)
  * find the counters they read, and every anon_vma is freed. A collector
  * that took down nothing would see each put's num_active_vmas 0 against
  * its 1. */
-static void exit_mmap_one(struct story *st, const struct proc *p, struct kvma *v)
+static void exit_mmap_one(const struct proc *p, struct kvma *v)
 {
-	struct kvma *vmas[1] = { v };
-
-	sim_exit_mmap(&sim, p, p->mm, vmas, 1, NULL, NULL);
+	sim_exit_mmap(&sim, p, p->mm, &v, 1, NULL, NULL);
 	sim_task(&sim, EV_EXIT, p, p);
-	(void)st;
 }
 
 static void test_exit_mmap_story(void)
@@ -614,17 +611,17 @@ static void test_exit_mmap_story(void)
 	p = node(st.p.anon_vma->ptr);
 	c1 = node(st.c1.anon_vma->ptr);
 	c2 = node(st.c2.anon_vma->ptr);
-	exit_mmap_one(&st, &st.GC, &st.gc);
+	exit_mmap_one(&st.GC, &st.gc);
 	EXPECT_EQ(col.exit_mmap_vmas, 1);
 	EXPECT_EQ(anon_vma_derived(&col, c2).num_children, 0);
 	EXPECT_EQ(anon_vma_derived(&col, c2).num_active_vmas, 1);
 	EXPECT_EQ(anon_vma_derived(&col, c1).num_active_vmas, 1);
 	EXPECT_EQ(anon_vma_derived(&col, p).num_children, 3);
-	exit_mmap_one(&st, &st.C2, &st.c2);
-	exit_mmap_one(&st, &st.C1, &st.c1);
+	exit_mmap_one(&st.C2, &st.c2);
+	exit_mmap_one(&st.C1, &st.c1);
 	EXPECT_EQ(anon_vma_derived(&col, p).num_children, 1);
 	EXPECT_EQ(anon_vma_derived(&col, p).num_active_vmas, 1);
-	exit_mmap_one(&st, &st.P, &st.p);
+	exit_mmap_one(&st.P, &st.p);
 	collector_finish(&col);
 	EXPECT_EQ(col.exit_mmaps, 4);
 	EXPECT_EQ(col.nr_freed, 4);
