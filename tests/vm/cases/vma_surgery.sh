@@ -7,6 +7,7 @@
 #                __split_vma): num_active_vmas peaks at 3, no new anon_vma
 #   merge        an adjacent, compatible mmap extends the VMA (vma_merge):
 #                still one VMA and one anon_vma, covering both ranges
+#                (its unlink at exit shows it: traced with --unlink-each)
 #   neighbour    an adjacent VMA with other protections stays separate, and
 #                its first fault takes the mapping's anon_vma
 #                (find_mergeable_anon_vma): active 2, no new anon_vma
