@@ -507,11 +507,7 @@ static __always_inline int on_put_anon_vma(struct anon_vma *anon_vma, bool btf)
 		root = (void *)e->av.root;
 		snap_anon_vma(root != anon_vma ? root : NULL, &e->root);
 	}
-	/* Nothing links to an anon_vma being freed, nor to its root when
-	 * this is the root's last reference (the only root reading the
-	 * collector compares): no other task can change what was read,
-	 * so when does not matter. A clock read is a helper call. */
-	e->av.read_ts = e->hdr.ts;
+	e->av.read_ts = bpf_ktime_get_ns();
 	if (e->root.flags) {
 		e->root.read_ts = e->av.read_ts;
 		if (e->root.refcount == 1)

@@ -68,19 +68,10 @@ struct cur {
 	__u64 id;	/* bpf_get_current_pid_tgid() */
 	__u64 ts;	/* the event's time; 0: taken when the header is filled */
 	__u64 mm;	/* current->mm; 0: not at hand */
-	struct task_struct *task;	/* current as a BTF pointer, or NULL */
 };
 
-/* 5.11+: current as a BTF pointer, its ids plain loads: the header's comm
- * and mm then need no second helper call (fill_hdr_task). libbpf makes
- * the test a constant, as there. */
 static __always_inline struct cur cur_get(void)
 {
-	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
-		struct task_struct *t = bpf_get_current_task_btf();
-
-		return (struct cur){ .id = (__u64)t->tgid << 32 | (__u32)t->pid, .task = t };
-	}
 	return (struct cur){ .id = bpf_get_current_pid_tgid() };
 }
 
@@ -98,15 +89,13 @@ static __always_inline void comm_btf(char *dst, struct task_struct *t)
 }
 
 /* t: current as a BTF pointer where the program has it already (the
- * scheduler's tracepoints), else NULL, and then c's if cur_get took it. */
+ * scheduler's tracepoints), else NULL; a constant at every call. */
 static __always_inline void fill_hdr_task(struct event_hdr *h, __u32 type,
 					  __u32 size, const struct cur *c,
 					  struct task_struct *t)
 {
 	__u64 mm = c->mm;
 
-	if (!t)
-		t = c->task;
 	/* 5.11+: current as a BTF pointer; its mm and comm are plain loads
 	 * instead of a probe read and bpf_get_current_comm (each helper call
 	 * counts: objects.bpf.h). libbpf makes the test a constant; the
