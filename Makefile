@@ -90,10 +90,8 @@ $(OUT)/bench/%: tests/bench/%.c tests/unit/stream.h $(COLLECTOR) $(HEADERS) | $(
 
 # BENCH_QUICK=1: tiny counts, the figures mean nothing, the code runs.
 # BENCH_AGAINST=PATH: another rmaptrace build measured in the same boot.
-# BENCH_KASLR=1: the guest with KASLR, as booted by default (figures of
-# two boots then differ: BENCHMARKS.md).
 bench: all $(BENCH_BINS)
-	@tests/bench/run $(if $(BENCH_QUICK),--quick) $(if $(BENCH_AGAINST),--against $(BENCH_AGAINST)) $(if $(BENCH_KASLR),--kaslr)
+	@tests/bench/run $(if $(BENCH_QUICK),--quick) $(if $(BENCH_AGAINST),--against $(BENCH_AGAINST))
 
 fuzz: $(OUT)/fuzz/fuzz_replay $(OUT)/fuzz/make_seeds
 	@tests/run-fuzz $(FUZZ_SECONDS)

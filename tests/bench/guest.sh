@@ -9,9 +9,7 @@
 #   @@ fork CONFIG NS_PER_FORK      @@ walk CONFIG NS_FOR_THE_MOVES
 #   @@ storm STRESSORS SECONDS EVENTS LOST
 #   @@ prof CONFIG PROGRAM RUNS NS_PER_RUN (below)
-#   @@ kaslr off (booted with nokaslr: the header says which)
 forks=$1 fork_rounds=$2 pages=$3 moves=$4 rounds=$5 storm=$6 hooks=$7 floor=$8 bt=$9 base=${10}
-grep -qw nokaslr /proc/cmdline && echo "@@ kaslr off"
 
 fork_ns() { grep -o 'fork_bench: [0-9]* forks, [0-9]* ns' | awk '{print $4}'; }
 walk_ns() {
