@@ -90,8 +90,10 @@ $(OUT)/bench/%: tests/bench/%.c tests/unit/stream.h $(COLLECTOR) $(HEADERS) | $(
 
 # BENCH_QUICK=1: tiny counts, the figures mean nothing, the code runs.
 # BENCH_AGAINST=PATH: another rmaptrace build measured in the same boot.
+# BENCH_BOOTS=N: the fork rounds in N boots, their ratios' median (default 3).
 bench: all $(BENCH_BINS)
-	@tests/bench/run $(if $(BENCH_QUICK),--quick) $(if $(BENCH_AGAINST),--against $(BENCH_AGAINST))
+	@tests/bench/run $(if $(BENCH_QUICK),--quick) $(if $(BENCH_AGAINST),--against $(BENCH_AGAINST)) \
+		$(if $(BENCH_BOOTS),--boots $(BENCH_BOOTS))
 
 fuzz: $(OUT)/fuzz/fuzz_replay $(OUT)/fuzz/make_seeds
 	@tests/run-fuzz $(FUZZ_SECONDS)

@@ -1,6 +1,8 @@
 #!/bin/sh
 # The benchmark's guest side, one boot (tests/bench/run starts it):
-#   guest.sh FORKS FORK_ROUNDS PAGES MOVES ROUNDS STORM_SECONDS HOOKS_BT FLOOR [BPFTRACE [BASE]]
+#   guest.sh MODE FORKS FORK_ROUNDS PAGES MOVES ROUNDS STORM_SECONDS HOOKS_BT FLOOR [BPFTRACE [BASE]]
+# MODE: all (the first boot), or fork (the fork rounds only: the boots
+# after the first, for the fork ratios' median over boots).
 # BASE: another build of rmaptrace, run as a fifth configuration ("base")
 # beside this one, for a change's effect in one boot (run --against).
 # Each round runs every configuration once, in turn, so that drifts of the
@@ -9,6 +11,7 @@
 #   @@ fork CONFIG NS_PER_FORK      @@ walk CONFIG NS_FOR_THE_MOVES
 #   @@ storm STRESSORS SECONDS EVENTS LOST
 #   @@ prof CONFIG PROGRAM RUNS NS_PER_RUN (below)
+mode=$1; shift
 forks=$1 fork_rounds=$2 pages=$3 moves=$4 rounds=$5 storm=$6 hooks=$7 floor=$8 bt=$9 base=${10}
 
 fork_ns() { grep -o 'fork_bench: [0-9]* forks, [0-9]* ns' | awk '{print $4}'; }
@@ -53,6 +56,7 @@ rounds() {
 	done
 }
 rounds fork "$fork_rounds"
+[ "$mode" = fork ] && exit 0
 
 # Where the fork's added time goes: one more fork run of the floor and of
 # rmaptrace (and base) with kernel.bpf_stats_enabled, each program's runs
