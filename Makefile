@@ -89,7 +89,7 @@ $(OUT)/bench/%: tests/bench/%.c tests/unit/stream.h $(COLLECTOR) $(HEADERS) | $(
 	$(CC) $(USER_CFLAGS) -Itests/unit $< $(COLLECTOR) -o $@
 
 # BENCH_QUICK=1: tiny counts, the figures mean nothing, the code runs.
-# BENCH_AGAINST=PATH: another rmaptrace build measured in the same boot.
+# BENCH_AGAINST=PATH: another rmaptrace build measured in the same boots.
 # BENCH_BOOTS=N: the fork rounds in N boots, their ratios' median (default 3).
 bench: all $(BENCH_BINS)
 	@tests/bench/run $(if $(BENCH_QUICK),--quick) $(if $(BENCH_AGAINST),--against $(BENCH_AGAINST)) \
