@@ -52,7 +52,7 @@ $(OUT)/rmaptrace: $(TOOL_SRC) $(HEADERS) $(OUT)/rmaptrace.skel.h $(OUT)/rmaptrac
 	$(CC) $(USER_CFLAGS) -static $(TOOL_SRC) -o $@ -lbpf -lelf -lz -lzstd
 
 workloads: $(WORKLOADS)
-$(OUT)/workloads/%: tests/workloads/%.c | $(OUT)
+$(OUT)/workloads/%: tests/workloads/%.c tests/workloads/bench_mark.h | $(OUT)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static $< -o $@
 
@@ -76,7 +76,12 @@ $(OUT)/fuzz/make_seeds: tests/fuzz/make_seeds.c tests/unit/stream.h $(COLLECTOR)
 	$(CC) $(USER_CFLAGS) -Itests/unit $< $(COLLECTOR) -o $@
 
 # Benchmarks: host programs for the collector, figures from tests/bench/run.
-BENCH_BINS  := $(OUT)/bench/gen_storm $(OUT)/bench/bench_collector $(OUT)/bench/floor
+BENCH_BINS  := $(OUT)/bench/gen_storm $(OUT)/bench/bench_collector $(OUT)/bench/floor \
+	       $(OUT)/bench/insn_count.so
+# A qemu plugin: host code, loaded by qemu-system-x86_64.
+$(OUT)/bench/insn_count.so: tests/bench/insn_count.c | $(OUT)
+	@mkdir -p $(@D)
+	$(CC) -O2 -Wall -Wextra -fPIC -shared -fvisibility=hidden $< -o $@
 $(OUT)/floor.bpf.o: tests/bench/floor.bpf.c | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 $(OUT)/floor.skel.h: $(OUT)/floor.bpf.o
