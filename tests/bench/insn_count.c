@@ -83,7 +83,13 @@ static struct block *blocks;
 static pthread_mutex_t blocks_lock = PTHREAD_MUTEX_INITIALIZER;
 static volatile int prof_vcpu = -1;
 
-static void on_tb(unsigned int vcpu, void *arg)
+static void on_tb(unsigned int vcpu, void *n)
+{
+	if (vcpu < MAX_VCPUS)
+		insns[vcpu] += (uintptr_t)n;
+}
+
+static void on_tb_prof(unsigned int vcpu, void *arg)
 {
 	struct block *b = arg;
 
@@ -126,18 +132,26 @@ static void on_mark(unsigned int vcpu, void *value)
 static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	size_t n = qemu_plugin_tb_n_insns(tb);
-	struct block *blk = calloc(1, sizeof(*blk));
 
 	(void)id;
-	if (!blk)
-		abort();
-	blk->vaddr = qemu_plugin_tb_vaddr(tb);
-	blk->n = n;
-	pthread_mutex_lock(&blocks_lock);
-	blk->next = blocks;
-	blocks = blk;
-	pthread_mutex_unlock(&blocks_lock);
-	qemu_plugin_register_vcpu_tb_exec_cb(tb, on_tb, QEMU_PLUGIN_CB_NO_REGS, blk);
+	if (prof) {
+		/* One per translation, kept for the plugin's life: a block
+		 * translated again gets another, summed by address. */
+		struct block *blk = calloc(1, sizeof(*blk));
+
+		if (!blk)
+			abort();
+		blk->vaddr = qemu_plugin_tb_vaddr(tb);
+		blk->n = n;
+		pthread_mutex_lock(&blocks_lock);
+		blk->next = blocks;
+		blocks = blk;
+		pthread_mutex_unlock(&blocks_lock);
+		qemu_plugin_register_vcpu_tb_exec_cb(tb, on_tb_prof, QEMU_PLUGIN_CB_NO_REGS, blk);
+	} else {
+		qemu_plugin_register_vcpu_tb_exec_cb(tb, on_tb, QEMU_PLUGIN_CB_NO_REGS,
+						     (void *)(uintptr_t)n);
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
 		const unsigned char *b = qemu_plugin_insn_data(insn);
