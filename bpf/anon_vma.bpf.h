@@ -490,6 +490,7 @@ static __always_inline int on_put_anon_vma(struct anon_vma *anon_vma, bool btf)
 	__u64 av = (__u64)anon_vma;
 	struct anon_vma *root;
 	struct put_event *e;
+	int root_refs;
 
 	if (!anon_vma_traced(av))
 		return 0;
@@ -510,13 +511,14 @@ static __always_inline int on_put_anon_vma(struct anon_vma *anon_vma, bool btf)
 		 * put frees it too (refcount 1): otherwise the root and its
 		 * refcount say enough, and four loads fewer (8 instructions
 		 * each under the JIT's guard) run on every put. */
-		if (root && root->refcount.counter == 1) {
+		root_refs = root ? root->refcount.counter : 0;
+		if (root_refs == 1) {
 			snap_anon_vma_btf(root, &e->root);
 		} else {
 			e->root = (struct anon_vma_snap){};
 			if (root) {
 				e->root.anon_vma = (__u64)root;
-				e->root.refcount = root->refcount.counter;
+				e->root.refcount = root_refs;
 			}
 		}
 	} else {

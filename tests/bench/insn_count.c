@@ -56,8 +56,8 @@ size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
 EXPORT int qemu_plugin_version = 1;
 
 #define MAX_VCPUS	64
-/* The marker: nopl MARK(%rax), 0f 1f 80 and a 32-bit displacement whose
- * top three bytes are BENCH_MARK_MAGIC (bench_mark.h); the low byte is
+/* The marker (bench_mark.h): nopl MARK(%rax), 0f 1f 80 and a 32-bit
+ * displacement whose top three bytes are the magic "RMT"; the low byte is
  * the guest's value. */
 #define MARK_MAGIC	0x524d5400u
 
