@@ -15,7 +15,7 @@ out=$("$top/tests/vm/run" --timeout 600 --qemu-opt -plugin --qemu-opt "$plugin,o
 	-- sh -c 'taskset -c 1 insn_loop 1000000 && taskset -c 1 insn_loop 3000000 && echo loops done' 2>&1)
 errs=()
 [[ $out == *"loops done"* ]] || errs+=("guest: $(tail -n 5 <<<"$out")")
-got=$(awk '$1 == "mark" { if ($2 == 1) { v = $4; s = $6 } else if ($2 == 2 && $4 == v) print v, $6 - s }' "$tmp/marks" 2>/dev/null)
+got=$(awk -f "$top/tests/bench/marks.awk" "$tmp/marks" 2>/dev/null)
 i=0
 for n in 1000000 3000000; do
 	((++i))
