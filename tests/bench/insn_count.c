@@ -15,6 +15,11 @@
  * the emulator's state: the count between two markers on the workload's
  * vCPU is the work tracing added to it, side by side with the time.
  *
+ * A rep-prefixed string instruction counts once, as the CPU retires it:
+ * TCG runs each of its repetitions as a block of its own, and counted so,
+ * page zeroing alone (clear_page_erms, a rep stosb of 4096) varied by
+ * 8,000 "instructions" per fork between runs of the same configuration.
+ *
  * qemu 7.2 ships no header for the plugin API (Debian has no -dev package
  * for it): the declarations below are the few parts of its version 1 ABI
  * this plugin uses, as include/qemu/qemu-plugin.h defines them.
@@ -52,6 +57,7 @@ uint64_t qemu_plugin_tb_vaddr(const struct qemu_plugin_tb *tb);
 struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb, size_t idx);
 const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *insn);
 size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
+uint64_t qemu_plugin_insn_vaddr(const struct qemu_plugin_insn *insn);
 
 EXPORT int qemu_plugin_version = 1;
 
@@ -99,6 +105,56 @@ static void on_tb_prof(unsigned int vcpu, void *arg)
 		b->count += b->n;
 }
 
+/*
+ * A rep string instruction's repetitions after its first: TCG ends the
+ * block after one repetition with a jump back to the instruction, so each
+ * further one runs as a one-instruction block starting there. It is one
+ * when the same instruction ran last on this vCPU with nothing counted
+ * since but its own block; that block's count is taken back.
+ */
+struct rep {
+	uint64_t vaddr;
+	struct block *blk;	/* its block, in profile mode */
+};
+static struct {
+	uint64_t vaddr, at;
+} last_rep[MAX_VCPUS];
+
+static void on_rep(unsigned int vcpu, void *arg)
+{
+	const struct rep *r = arg;
+
+	if (vcpu >= MAX_VCPUS)
+		return;
+	if (last_rep[vcpu].vaddr == r->vaddr && insns[vcpu] == last_rep[vcpu].at + 1) {
+		insns[vcpu]--;
+		if (r->blk && (int)vcpu == prof_vcpu)
+			r->blk->count--;
+	}
+	last_rep[vcpu].vaddr = r->vaddr;
+	last_rep[vcpu].at = insns[vcpu];
+}
+
+/* movs, cmps, stos, lods, scas, ins, outs behind a rep/repne prefix (and
+ * maybe other legacy prefixes and a REX). */
+static bool rep_string(const unsigned char *b, size_t size)
+{
+	bool rep = false;
+	size_t i = 0;
+
+	for (; i < size; i++) {
+		if (b[i] == 0xf2 || b[i] == 0xf3)
+			rep = true;
+		else if (!memchr("\xf0\x2e\x36\x3e\x26\x64\x65\x66\x67", b[i], 9))
+			break;
+	}
+	if (i < size && (b[i] & 0xf0) == 0x40)
+		i++;
+	return rep && i < size &&
+	       ((b[i] >= 0xa4 && b[i] <= 0xa7) || (b[i] >= 0xaa && b[i] <= 0xaf) ||
+		(b[i] >= 0x6c && b[i] <= 0x6f));
+}
+
 static void prof_mark(unsigned int vcpu, unsigned int value)
 {
 	pthread_mutex_lock(&blocks_lock);
@@ -132,13 +188,13 @@ static void on_mark(unsigned int vcpu, void *value)
 static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	size_t n = qemu_plugin_tb_n_insns(tb);
+	struct block *blk = NULL;
 
 	(void)id;
 	if (prof) {
 		/* One per translation, kept for the plugin's life: a block
 		 * translated again gets another, summed by address. */
-		struct block *blk = calloc(1, sizeof(*blk));
-
+		blk = calloc(1, sizeof(*blk));
 		if (!blk)
 			abort();
 		blk->vaddr = qemu_plugin_tb_vaddr(tb);
@@ -155,9 +211,21 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	for (size_t i = 0; i < n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
 		const unsigned char *b = qemu_plugin_insn_data(insn);
+		size_t size = qemu_plugin_insn_size(insn);
 		uint32_t disp;
 
-		if (qemu_plugin_insn_size(insn) != 7 || b[0] != 0x0f || b[1] != 0x1f || b[2] != 0x80)
+		if (rep_string(b, size)) {
+			/* Kept for the plugin's life, as the blocks are. */
+			struct rep *r = malloc(sizeof(*r));
+
+			if (!r)
+				abort();
+			r->vaddr = qemu_plugin_insn_vaddr(insn);
+			r->blk = blk;
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_rep, QEMU_PLUGIN_CB_NO_REGS, r);
+			continue;
+		}
+		if (size != 7 || b[0] != 0x0f || b[1] != 0x1f || b[2] != 0x80)
 			continue;
 		memcpy(&disp, b + 3, 4);
 		if ((disp & 0xffffff00u) == MARK_MAGIC)
