@@ -15,10 +15,12 @@
  * the emulator's state: the count between two markers on the workload's
  * vCPU is the work tracing added to it, side by side with the time.
  *
- * A rep-prefixed string instruction counts once, as the CPU retires it:
- * TCG runs each of its repetitions as a block of its own, and counted so,
- * page zeroing alone (clear_page_erms, a rep stosb of 4096) varied by
- * 8,000 "instructions" per fork between runs of the same configuration.
+ * A rep-prefixed string instruction counts once, as a CPU retires it:
+ * TCG runs each of its repetitions as a block of its own. Counted so, a
+ * page zeroed (clear_page_erms, one rep stosb) was 4096 instructions,
+ * 70,000 to 86,000 per fork in one boot, and how many pages a fork
+ * zeroes varies: a configuration's count spread by up to 19,000 per fork
+ * between rounds (BENCHMARKS.md, "Counting noise").
  *
  * qemu 7.2 ships no header for the plugin API (Debian has no -dev package
  * for it): the declarations below are the few parts of its version 1 ABI
