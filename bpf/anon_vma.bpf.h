@@ -533,8 +533,36 @@ static __always_inline int on_put_anon_vma(struct anon_vma *anon_vma, bool btf)
 	 * time serves for the reading. A clock read is 46 instructions. */
 	e->av.read_ts = e->hdr.ts;
 	e->root.read_ts = e->root.flags ? e->hdr.ts : 0;
-	if (e->root.anon_vma && e->root.refcount == 1)
-		untrace_anon_vma(e->root.anon_vma);
+	/* The root stays traced: anon_vma_free's kmem_cache_free below says
+	 * whether this put freed it, which its refcount here cannot. */
+	bpf_ringbuf_submit(e, rb_flags());
+	return 0;
+}
+
+/*
+ * Every slab free on the machine passes here; an anon_vma rmaptrace
+ * traces is one only a root freed inline by __put_anon_vma can be (the
+ * put program untraced its own argument). The test is the traced set's
+ * table, a hash and a load. Tracepoint programs run with preemption off,
+ * so it serves kprobe mode too.
+ */
+SEC("raw_tp/kmem_cache_free")
+int BPF_PROG(anon_vma_free, unsigned long call_site, unsigned long ptr)
+{
+	/* raw_tp: tp_btf refuses the void * argument (not a struct) */
+	__u64 av = ptr;
+	struct free_event *e;
+
+	if (!anon_vma_traced(av))
+		return 0;
+	untrace_anon_vma(av);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_lost();
+		return 0;
+	}
+	fill_hdr(&e->hdr, EV_ANON_VMA_FREE, sizeof(*e));
+	e->anon_vma = av;
 	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
 }

@@ -27,6 +27,7 @@ enum rmap_event_type {
 	EV_SNAPSHOT_VMA,		/* iter/task_vma at attach: a VMA as it is */
 	EV_RMAP_VISITS,			/* the visits of a walk, gathered (struct visits_event) */
 	EV_EXIT_MMAP,			/* fentry exit_mmap(mm): all of mm's VMAs go */
+	EV_ANON_VMA_FREE,		/* tp kmem_cache_free of a traced anon_vma */
 	EV_TYPE_MAX,
 };
 
@@ -100,6 +101,19 @@ struct put_event {
 	struct event_hdr hdr;
 	struct anon_vma_snap av;
 	struct anon_vma_snap root;
+};
+
+/*
+ * EV_ANON_VMA_FREE: a traced anon_vma went back to the slab without a
+ * __put_anon_vma of its own: a root, freed inline by the put of its last
+ * child (mm/rmap.c, __put_anon_vma: atomic_dec_and_test(&root->refcount)).
+ * Which put's decrement is the last cannot be told at the puts' entries:
+ * two children's puts, or a put and a walk's folio_get_anon_vma, race on
+ * the count. The slab's free is the fact.
+ */
+struct free_event {
+	struct event_hdr hdr;
+	__u64 anon_vma;
 };
 
 /* The rmap_one callbacks rmaptrace knows by name. user/attach.c attaches

@@ -347,6 +347,44 @@ static uint32_t anon_vma_node(struct collector *c, uint64_t ptr,
 	return i;
 }
 
+static void mark_freed(struct collector *c, uint32_t i)
+{
+	c->nr_freed += !c->av[i].freed;
+	c->av[i].freed = true;
+}
+
+static void free_anon_vma(struct collector *c, uint32_t i)
+{
+	mark_freed(c, i);
+	ptrmap_del(&c->av_map, c->av[i].ptr);
+}
+
+/*
+ * The node for the anon_vma snapshot s shows, made with origin if none.
+ * An anon_vma's root and parent are set when it is allocated and never
+ * after (anon_vma_alloc, anon_vma_fork: mm/rmap.c), so a node whose
+ * links name other anon_vmas than s does, and that no AVC or VMA of the
+ * trace holds, was an earlier anon_vma at this address whose free the
+ * trace missed: it is retired, and the address gets a node of its own,
+ * rather than the new anon_vma the old one's history.
+ */
+static uint32_t anon_vma_snapped(struct collector *c, const struct anon_vma_snap *s,
+				 enum av_origin origin, bool *made)
+{
+	uint32_t i = ptrmap_get(&c->av_map, s->anon_vma);
+
+	if (i != NONE && (s->flags & SNAP_VALID) && !c->av[i].nr_avcs && !c->av[i].nr_active) {
+		const struct anon_vma_node *a = &c->av[i];
+
+		if ((a->root != NONE && c->av[a->root].ptr != s->root) ||
+		    (a->parent != NONE && c->av[a->parent].ptr != s->parent)) {
+			free_anon_vma(c, i);
+			c->unseen_frees++;
+		}
+	}
+	return anon_vma_node(c, s->anon_vma, origin, made);
+}
+
 /* The node for ptr, made (of unknown origin) when first seen. */
 static uint32_t anon_vma_of(struct collector *c, uint64_t ptr)
 {
@@ -748,7 +786,7 @@ static void on_prepare(struct collector *c, const struct vma_event *e)
 	vi = vma_of(c, &e->hdr, &e->vma, true);
 	if (vi == NONE)
 		return;
-	ai = anon_vma_node(c, e->av.anon_vma, ORIGIN_PREPARE, &made);
+	ai = anon_vma_snapped(c, &e->av, ORIGIN_PREPARE, &made);
 	if (ai == NONE)
 		return;
 	if (made) {
@@ -777,7 +815,7 @@ static void on_fork_vma(struct collector *c, const struct vma_event *e)
 	vi = vma_of(c, &e->hdr, &e->vma, true);
 	if (vi == NONE)
 		return;
-	ai = anon_vma_node(c, e->av.anon_vma, ORIGIN_FORK, &made);
+	ai = anon_vma_snapped(c, &e->av, ORIGIN_FORK, &made);
 	if (ai == NONE)
 		return;
 	if (made) {
@@ -1009,18 +1047,6 @@ static bool on_exit_mmap(struct collector *c, const struct exit_mmap_event *e)
 	return n > 0;
 }
 
-static void mark_freed(struct collector *c, uint32_t i)
-{
-	c->nr_freed += !c->av[i].freed;
-	c->av[i].freed = true;
-}
-
-static void free_anon_vma(struct collector *c, uint32_t i)
-{
-	mark_freed(c, i);
-	ptrmap_del(&c->av_map, c->av[i].ptr);
-}
-
 static bool on_put(struct collector *c, const struct put_event *e)
 {
 	/* Out of the map at once: compare looks nothing up. */
@@ -1031,16 +1057,35 @@ static bool on_put(struct collector *c, const struct put_event *e)
 	compare(c, i, &e->av, e->hdr.ts, "at __put_anon_vma");
 	mark_freed(c, i);
 	c->last_freed = i;
-	/* This put dropped the root's last reference: anon_vma_free(root). */
+	/* Read at refcount 1, the root is held by this put alone, unless a
+	 * walk's folio_get_anon_vma takes it meanwhile: nothing links to
+	 * it, so its counters are final. Whether this put frees it the
+	 * free event says; a stream without one (older recordings) is
+	 * taken at the reading, which misses a root whose other holders
+	 * let go between this put's entry and its decrement. */
 	if (e->root.anon_vma && e->root.refcount == 1) {
 		r = c->av[i].root;
 		if (!av_is(c, r, e->root.anon_vma))
 			r = ptrmap_get(&c->av_map, e->root.anon_vma);
 		if (r != NONE) {
 			compare(c, r, &e->root, e->hdr.ts, "at __put_anon_vma (root)");
-			free_anon_vma(c, r);
+			if (!c->free_events)
+				free_anon_vma(c, r);
 		}
 	}
+	return true;
+}
+
+/* kmem_cache_free of a traced anon_vma with no put of its own: a root
+ * freed inline by its last child's put. */
+static bool on_free(struct collector *c, const struct free_event *e)
+{
+	uint32_t i = ptrmap_take(&c->av_map, e->anon_vma);
+
+	if (i == NONE)
+		return false;
+	mark_freed(c, i);
+	c->last_freed = i;
 	return true;
 }
 
@@ -1278,6 +1323,7 @@ static const size_t event_size[EV_TYPE_MAX] = {
 	[EV_SNAPSHOT_VMA] = vma_event_size(0),
 	[EV_RMAP_VISITS] = visits_event_size(1),
 	[EV_EXIT_MMAP] = sizeof(struct exit_mmap_event),
+	[EV_ANON_VMA_FREE] = sizeof(struct free_event),
 };
 
 int collector_feed(struct collector *c, const void *data, size_t len)
@@ -1370,6 +1416,9 @@ int collector_feed(struct collector *c, const void *data, size_t len)
 		break;
 	case EV_EXIT_MMAP:
 		applied = on_exit_mmap(c, data);
+		break;
+	case EV_ANON_VMA_FREE:
+		applied = on_free(c, data);
 		break;
 	case EV_UNLINK_DONE:
 		race_window_end(c, h->tid,

@@ -290,6 +290,13 @@ struct collector {
 	 * a creation the trace missed (or one made before it began, with -p
 	 * where there is no snapshot). */
 	uint64_t unseen_unlinks;
+	/* The stream reports a root's inline free as EV_ANON_VMA_FREE (set
+	 * before the first event: REC_FEAT_ANON_VMA_FREE, or the hook
+	 * attached); else a put frees the root it read at refcount 1. */
+	bool free_events;
+	/* Nodes retired because an event showed their address as another
+	 * anon_vma (other root or parent): a free the trace did not see. */
+	uint64_t unseen_frees;
 	/* VMAs the last EV_EXIT_MMAP took down, for on_event; and all. */
 	uint32_t exit_mmap_vmas;
 	uint64_t exit_mmaps;

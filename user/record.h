@@ -36,6 +36,7 @@ enum rec_kind {
 #define REC_FEAT_NUM_CHILDREN	(1u << 0)
 #define REC_FEAT_TASK_VMA_ITER	(1u << 1)
 #define REC_FEAT_KPROBES	(1u << 2)
+#define REC_FEAT_ANON_VMA_FREE	(1u << 3)	/* EV_ANON_VMA_FREE: roots' frees */
 
 struct rec_header {
 	char magic[8];

@@ -396,7 +396,7 @@ void report_final(const struct collector *c, const struct report_opts *o)
 		fprintf(f, "{\"type\":\"summary\",\"events\":%llu,\"lost\":%llu,"
 			"\"violations\":%zu,\"walks\":%llu,\"malformed\":%llu,"
 			"\"truncated_chains\":%llu,\"dropped_visits\":%llu,"
-			"\"explained_differences\":%llu,\"unseen_unlinks\":%llu,"
+			"\"explained_differences\":%llu,\"unseen_unlinks\":%llu,\"unseen_frees\":%llu,"
 			"\"max_depth\":%u,\"max_width\":%u,\"forgotten_anon_vmas\":%llu,"
 			"\"checked\":%s}\n",
 			(unsigned long long)c->events, (unsigned long long)c->lost,
@@ -405,7 +405,8 @@ void report_final(const struct collector *c, const struct report_opts *o)
 			(unsigned long long)c->truncated_chains,
 			(unsigned long long)c->stale_visits,
 			(unsigned long long)c->explained,
-			(unsigned long long)c->unseen_unlinks, depth, width,
+			(unsigned long long)c->unseen_unlinks,
+			(unsigned long long)c->unseen_frees, depth, width,
 			(unsigned long long)c->forgotten, o->check && !c->lost ? "true" : "false");
 		return;
 	}
@@ -444,6 +445,10 @@ void report_final(const struct collector *c, const struct report_opts *o)
 		fprintf(f, "%llu VMAs of traced anon_vmas were unlinked without having been "
 			"seen linked (a creation the trace missed, or made before it began)\n",
 			(unsigned long long)c->unseen_unlinks);
+	if (c->unseen_frees)
+		fprintf(f, "%llu anon_vma addresses came back as other anon_vmas (another root "
+			"or parent) before the trace saw them freed: their old nodes were "
+			"retired\n", (unsigned long long)c->unseen_frees);
 }
 
 /* A log2 histogram in the style of bcc's print_log2_hist. */

@@ -530,13 +530,15 @@ int main(int argc, char **argv)
 		if (recorder_open(&rec, env.record, u.release,
 				  (rmaptrace_has_num_children() ? REC_FEAT_NUM_CHILDREN : 0) |
 				  (ctx.has_task_vma_iter ? REC_FEAT_TASK_VMA_ITER : 0) |
-				  (env.kprobes ? REC_FEAT_KPROBES : 0), err, sizeof(err))) {
+				  (env.kprobes ? REC_FEAT_KPROBES : 0) |
+				  (ctx.has_free_events ? REC_FEAT_ANON_VMA_FREE : 0), err, sizeof(err))) {
 			if (child)
 				kill(child, SIGKILL);
 			rmaptrace_close(&ctx);
 			die("%s", err);
 		}
 	}
+	col.free_events = ctx.has_free_events;
 	add_process(&col, ao.pid);
 	if (!env.quiet) {
 		col.on_event = report_event;

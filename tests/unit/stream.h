@@ -59,6 +59,14 @@ struct sim {
 	bool hold;
 	void *held[16];
 	int nr_held;
+	/* Puts of the anon_vmas an unlink empties are kept here instead
+	 * of made, for sim_puts_together: unlink_anon_vmas puts them after
+	 * dropping the root's lock, so other CPUs' puts run at once. */
+	bool defer_puts;
+	/* Streams recorded before EV_ANON_VMA_FREE have none. */
+	bool no_free_events;
+	struct kav *deferred[16];
+	int nr_deferred;
 };
 
 struct proc {
@@ -72,6 +80,9 @@ static inline void sim_init(struct sim *s, struct collector *c)
 	s->c = c;
 	s->ts = 1000;
 	s->next_ptr = 0xffff888000100000ULL;
+	/* The model frees roots as the kernel does, and says so. */
+	if (c)
+		c->free_events = true;
 }
 
 static inline uint64_t sim_ptr(struct sim *s)
@@ -253,25 +264,80 @@ static inline struct kvma sim_fork_vma(struct sim *s, const struct proc *cur,
 	return v;
 }
 
-static inline void sim_put(struct sim *s, const struct proc *cur, struct kav *a)
+/* kmem_cache_free of a root that __put_anon_vma freed inline. */
+static inline void sim_free_root(struct sim *s, const struct proc *cur, struct kav *r)
+{
+	struct free_event e = {};
+
+	sim_hdr(s, &e.hdr, EV_ANON_VMA_FREE, sizeof(e), cur);
+	e.anon_vma = r->ptr;
+	if (!s->no_free_events)
+		sim_emit(s, &e.hdr);
+	r->freed = true;
+}
+
+/* __put_anon_vma(a) at its entry, as the BPF side reads it. */
+static inline void sim_put_enter(struct sim *s, const struct proc *cur, struct kav *a)
 {
 	struct put_event e = {};
 
-	if (--a->refcount)
-		return;
 	sim_hdr(s, &e.hdr, EV_PUT_ANON_VMA, sizeof(e), cur);
 	snap(a, &e.av);
 	if (a->root != a)
 		snap(a->root, &e.root);
 	sim_emit(s, &e.hdr);
+}
+
+/* ... and the rest of it: a is freed, then the root's reference dropped. */
+static inline void sim_put_finish(struct sim *s, const struct proc *cur, struct kav *a)
+{
 	a->freed = true;
 	if (a->root != a && --a->root->refcount == 0)
-		a->root->freed = true;
+		sim_free_root(s, cur, a->root);
 	if (s->heap) {
 		if (a->root != a && a->root->freed)
 			free(a->root);
 		free(a);
 	}
+}
+
+static inline void sim_put(struct sim *s, const struct proc *cur, struct kav *a)
+{
+	if (s->defer_puts) {
+		if (s->nr_deferred == (int)(sizeof(s->deferred) / sizeof(s->deferred[0])))
+			abort();	/* a story too big for a unit test */
+		s->deferred[s->nr_deferred++] = a;
+		return;
+	}
+	if (--a->refcount)
+		return;
+	sim_put_enter(s, cur, a);
+	sim_put_finish(s, cur, a);
+}
+
+/* The deferred puts, each by its task in who[], run on as many CPUs at
+ * once: every put_anon_vma drops its reference, every __put_anon_vma that
+ * follows enters (and reads its root's count), and only then do they
+ * drop their roots' references, the last of which frees the root. */
+static inline void sim_puts_together(struct sim *s, const struct proc *const *who)
+{
+	struct kav *last[16];
+	const struct proc *by[16];
+	int n = 0;
+
+	s->defer_puts = false;
+	for (int k = 0; k < s->nr_deferred; k++) {
+		struct kav *a = s->deferred[k];
+
+		if (--a->refcount)
+			continue;
+		sim_put_enter(s, who[k], a);
+		by[n] = who[k];
+		last[n++] = a;
+	}
+	for (int k = 0; k < n; k++)
+		sim_put_finish(s, by[k], last[k]);
+	s->nr_deferred = 0;
 }
 
 /* unlink_anon_vmas: the event reads the state before. */

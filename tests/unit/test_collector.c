@@ -960,6 +960,119 @@ static uint32_t live_node(uint64_t ptr)
 	return NONE;
 }
 
+/*
+ * Children of one root exiting at once, after the root's own VMA is gone
+ * (tests/workloads/exit_together; any forking server's workers): the
+ * root is freed inline by whichever child's __put_anon_vma drops its last
+ * reference, and each put read the root's count at its entry, before the
+ * other's decrement, so neither saw 1. Seen live on trixie: the root never
+ * freed (invariant 6 at the end) and, when the slab gave its address to a
+ * fork's new anon_vma, "after anon_vma_fork: kernel num_children 0,
+ * derived 1 (0 live children + self)" (invariant 2).
+ */
+static struct kav *racing_puts_story(struct sim *s)
+{
+	static struct proc P = { 100, 0xffff888001000000ULL },
+		C1 = { 101, 0xffff888001100000ULL }, C2 = { 102, 0xffff888001200000ULL };
+	const struct proc *who[] = { &C1, &C2, &C2 };
+	struct kvma p, c1, c2;
+	uint64_t e1, e2;
+	struct kav *r;
+
+	collector_add_process(s->c, P.pid);
+	p = sim_vma(s, &P, 0x7f0000000000ULL, 4);
+	sim_prepare(s, &P, &p);
+	r = p.anon_vma;
+	c1 = sim_fork_vma(s, &P, &C1, &p);
+	sim_task(s, EV_FORK, &P, &C1);
+	c2 = sim_fork_vma(s, &P, &C2, &p);
+	sim_task(s, EV_FORK, &P, &C2);
+	sim_unlink(s, &P, &p);
+	s->defer_puts = true;
+	e1 = sim_unlink_enter(s, &C1, &c1);
+	sim_unlink_change(s, &C1, &c1);
+	e2 = sim_unlink_enter(s, &C2, &c2);
+	sim_unlink_change(s, &C2, &c2);
+	sim_puts_together(s, who);
+	sim_unlink_done(s, &C1, e1);
+	sim_unlink_done(s, &C2, e2);
+	sim_task(s, EV_EXIT, &C1, &C1);
+	sim_task(s, EV_EXIT, &C2, &C2);
+	return r;
+}
+
+/* ... and then a fork whose new anon_vma gets the root's address. */
+static void reuse_root_address(struct sim *s, uint64_t addr)
+{
+	struct proc Q = { 200, 0xffff888002000000ULL }, Q2 = { 201, 0xffff888002100000ULL };
+	struct kvma q;
+
+	collector_add_process(s->c, Q.pid);
+	q = sim_vma(s, &Q, 0x7f1000000000ULL, 4);
+	sim_prepare(s, &Q, &q);
+	/* the fork's VMA, then its anon_vma, which lands on addr */
+	s->next_ptr = addr - 0x200;
+	sim_fork_vma(s, &Q, &Q2, &q);
+	sim_task(s, EV_FORK, &Q, &Q2);
+}
+
+static void test_root_freed_by_racing_puts(void)
+{
+	struct kav *r;
+	uint32_t i;
+
+	setup();
+	r = racing_puts_story(&sim);
+	EXPECT(r->freed, "the model freed the root");
+	i = node(r->ptr);
+	EXPECT(i != NONE && col.av[i].freed, "the root's node is freed");
+	sim_task(&sim, EV_EXIT, &(struct proc){ 100, 0 }, &(struct proc){ 100, 0 });
+	collector_finish(&col);
+	dump_viol();
+	EXPECT_EQ(col.nr_viol, 0);
+	EXPECT_EQ(col.unseen_frees, 0);
+}
+
+static void test_root_address_reused_after_racing_puts(void)
+{
+	uint64_t addr;
+	uint32_t i;
+
+	setup();
+	addr = racing_puts_story(&sim)->ptr;
+	reuse_root_address(&sim, addr);
+	collector_finish(&col);
+	dump_viol();
+	EXPECT_EQ(col.nr_viol, 0);
+	EXPECT_EQ(col.unseen_frees, 0);
+	i = live_node(addr);
+	EXPECT(i != NONE && col.av[i].origin == ORIGIN_FORK, "the address is the fork's new anon_vma");
+	EXPECT(i != NONE && col.av[i].root != i, "under the new root, not its own");
+}
+
+/* A recording made before EV_ANON_VMA_FREE: the root's free is not in
+ * the stream. When its address comes back as an anon_vma with another
+ * root, the old node is retired (an anon_vma's root and parent never
+ * change), not given to the new one. */
+static void test_unseen_free_retired_on_reuse(void)
+{
+	uint64_t addr;
+	uint32_t old;
+
+	setup();
+	col.free_events = false;
+	sim.no_free_events = true;
+	addr = racing_puts_story(&sim)->ptr;
+	old = node(addr);
+	EXPECT(old != NONE && !col.av[old].freed, "no put said the root went");
+	reuse_root_address(&sim, addr);
+	dump_viol();
+	EXPECT_EQ(count_viol(INV_NUM_CHILDREN), 0);
+	EXPECT_EQ(col.unseen_frees, 1);
+	EXPECT(col.av[old].freed, "the old node retired");
+	EXPECT(live_node(addr) != old, "a new node for the address");
+}
+
 /* A fork's chain is matched to nodes through the parent links the trace
  * knows (user/collector.c: chain_nodes). Here C's anon_vma A is freed
  * while C's VMA still holds it (a kernel bug) and its address goes to a
@@ -1813,6 +1926,9 @@ int main(void)
 	RUN(test_lost_events_suppress_checks);
 	RUN(test_loss_learnt_late);
 	RUN(test_slab_reuse_new_id);
+	RUN(test_root_freed_by_racing_puts);
+	RUN(test_root_address_reused_after_racing_puts);
+	RUN(test_unseen_free_retired_on_reuse);
 	RUN(test_chain_hint_not_a_freed_node);
 	RUN(test_avc_positions_kept);
 	RUN(test_dead_vma_node_reused);
