@@ -13,7 +13,7 @@ USER_CFLAGS := $(CFLAGS) -Ibpf -Iuser -I$(OUT) -D_GNU_SOURCE
 BPF_CFLAGS  := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf -Wall
 
 # The collector and its reports: plain C, no libbpf, testable anywhere.
-COLLECTOR   := user/collector.c user/race.c user/evbuf.c user/record.c user/dot.c user/check.c user/report.c user/ptrmap.c user/groups.c user/forget.c user/nodes.c
+COLLECTOR   := user/collector.c user/race.c user/evbuf.c user/record.c user/dot.c user/check.c user/report.c user/ptrmap.c user/groups.c user/forget.c user/nodes.c user/holders.c
 TOOL_SRC    := user/rmaptrace.c user/attach.c user/noatomic.c user/proc.c $(COLLECTOR)
 BPF_SRC     := $(wildcard bpf/*.bpf.c bpf/*.bpf.h) bpf/rmaptrace.h
 HEADERS     := $(wildcard user/*.h) bpf/rmaptrace.h

@@ -144,7 +144,7 @@ static __always_inline void fill_hdr(struct event_hdr *h, __u32 type,
  * (anon_vma_fork calls anon_vma_clone): the entry time in both modes, and
  * in kprobe mode the arguments, which a kretprobe cannot see.
  */
-enum stash_func { STASH_PREPARE, STASH_FORK, STASH_CLONE, STASH_WALK, STASH_UNLINK };
+enum stash_func { STASH_PREPARE, STASH_FORK, STASH_CLONE, STASH_WALK, STASH_UNLINK, STASH_KSM };
 
 struct stash_key {
 	__u32 tid;
@@ -307,4 +307,5 @@ static __always_inline bool mm_in_teardown(struct mm_struct *mm);
 #include "anon_vma.bpf.h"
 #include "mm.bpf.h"
 #include "rmap_walk.bpf.h"
+#include "ksm.bpf.h"
 #include "snapshot.bpf.h"

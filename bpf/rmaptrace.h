@@ -28,6 +28,7 @@ enum rmap_event_type {
 	EV_RMAP_VISITS,			/* the visits of a walk, gathered (struct visits_event) */
 	EV_EXIT_MMAP,			/* fentry exit_mmap(mm): all of mm's VMAs go */
 	EV_ANON_VMA_FREE,		/* tp kmem_cache_free of a traced anon_vma */
+	EV_KSM_RMAP_ITEM,		/* a KSM rmap_item takes or drops an anon_vma reference */
 	EV_TYPE_MAX,
 };
 
@@ -114,6 +115,23 @@ struct put_event {
 struct free_event {
 	struct event_hdr hdr;
 	__u64 anon_vma;
+};
+
+/*
+ * EV_KSM_RMAP_ITEM: a stable KSM rmap_item holds a reference on the
+ * anon_vma of the VMA its page was merged in, which outlives the process:
+ * mm/ksm.c takes it in try_to_merge_with_ksm_page (get_anon_vma) and
+ * drops it in remove_rmap_item_from_tree and remove_node_from_stable_tree
+ * (put_anon_vma), when ksmd next meets the item, after the mm has gone.
+ */
+enum ksm_op { KSM_GET = 1, KSM_PUT };
+
+struct ksm_event {
+	struct event_hdr hdr;
+	__u64 anon_vma;
+	__u64 rmap_item;
+	__u32 op;		/* enum ksm_op */
+	__u32 pad;
 };
 
 /* The rmap_one callbacks rmaptrace knows by name. user/attach.c attaches

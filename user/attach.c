@@ -166,6 +166,7 @@ struct hook {
 	const char *kfunc;		/* the kprobe's function, when not func */
 	const char *note;		/* for -v, after the mode */
 	bool tracepoint;		/* func names a tracepoint */
+	bool kprobe_only;		/* the fentry program does not fit this build */
 };
 
 static void disable(struct bpf_program *const progs[2])
@@ -219,6 +220,20 @@ static int plan_hooks(struct rmaptrace_bpf *skel, const struct btf *btf,
 	 * refcount reading, which races (user/collector.c, on_put). */
 	HOOK("kmem_cache_free", "raw_tp", p->anon_vma_free, NULL, NULL, NULL, false);
 	hooks[n - 1].tracepoint = true;
+	/* KSM's references, which outlive the processes (bpf/ksm.bpf.h):
+	 * what invariant 6 needs to tell a holder from a leak. */
+	HOOK("try_to_merge_with_ksm_page", "fexit", p->fexit_ksm_merge, NULL,
+	     p->kprobe_ksm_merge, p->kretprobe_ksm_merge, false);
+	if (in_btf(btf, "try_to_merge_with_ksm_page") &&
+	    func_nr_params(btf, "try_to_merge_with_ksm_page") != 3) {
+		/* the fexit program reads the return after three arguments;
+		 * a kretprobe reads it from its register on any */
+		hooks[n - 1].kprobe_only = true;
+	}
+	HOOK("remove_rmap_item_from_tree", "fentry", p->fentry_ksm_item_removed, NULL,
+	     p->kprobe_ksm_item_removed, NULL, false);
+	HOOK("remove_node_from_stable_tree", "fentry", p->fentry_ksm_node_removed, NULL,
+	     p->kprobe_ksm_node_removed, NULL, false);
 	/* A whole mm's teardown in one event (bpf/mm.bpf.h). The return's
 	 * program first: without it, a claimed slot would never be freed,
 	 * and a later mm at that address would lose its unlinks. */
@@ -303,7 +318,7 @@ static int plan_hooks(struct rmaptrace_bpf *skel, const struct btf *btf,
 		bool has_btf = tp || in_btf(btf, h->func);
 		bool tp_kprobe = tp && o->kprobes && h->kfunc && in_btf(btf, h->kfunc);
 
-		if ((tp && !tp_kprobe) || (has_btf && !tp && !o->kprobes)) {
+		if ((tp && !tp_kprobe) || (has_btf && !tp && !o->kprobes && !h->kprobe_only)) {
 			h->mode = h->fmode;
 			disable(h->kprobe);
 		} else if (h->kprobe[0]) {
@@ -575,6 +590,8 @@ int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *opts,
 			 strerror(errno));
 		goto fail;
 	}
+	int nr_ksm = 0;
+
 	for (int i = 0; i < nr; i++) {
 		ret = attach_hook(ctx, &hooks[i]);
 		if (ret && hooks[i].required) {
@@ -587,11 +604,17 @@ int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *opts,
 			hooks[i].mode = "failed to attach";
 		else if (hooks[i].fentry[0] == ctx->skel->progs.anon_vma_free)
 			ctx->has_free_events = true;
+		else if (hooks[i].fentry[0] == ctx->skel->progs.fexit_ksm_merge ||
+			 hooks[i].fentry[0] == ctx->skel->progs.fentry_ksm_item_removed ||
+			 hooks[i].fentry[0] == ctx->skel->progs.fentry_ksm_node_removed)
+			nr_ksm += strcmp(hooks[i].mode, "not in this kernel") != 0;
 		if (o->verbose)
 			fprintf(stderr, "rmaptrace: hook %-30s %s%s%s\n", hooks[i].func,
 				hooks[i].mode, hooks[i].note ? " " : "",
 				hooks[i].note ?: "");
 	}
+	/* All three, or KSM's holds are not known (invariant 6 says so). */
+	ctx->has_ksm_events = nr_ksm == 3;
 	if (o->verbose)
 		fprintf(stderr, "rmaptrace: snapshot at attach: %s\n",
 			ctx->has_task_vma_iter ? "task_vma iterator" :

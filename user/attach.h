@@ -21,6 +21,7 @@ struct rmaptrace_ctx {
 	bool has_task_vma_iter;	/* the kernel can take a snapshot */
 	bool has_cmpxchg;	/* BPF atomics (5.12+): the object that uses them */
 	bool has_free_events;	/* EV_ANON_VMA_FREE: roots' inline frees seen */
+	bool has_ksm_events;	/* EV_KSM_RMAP_ITEM: KSM's references seen */
 };
 
 struct attach_opts {

@@ -24,7 +24,8 @@ int collector_init(struct collector *c)
 	if (ptrmap_init(&c->av_map, 1024) || ptrmap_init(&c->vma_map, 1024) ||
 	    ptrmap_init(&c->mm_map, 64) || ptrmap_init(&c->pid_map, 64) ||
 	    ptrmap_init(&c->pid_mms, 64) || ptrmap_init(&c->wcost_map, 16) ||
-	    ptrmap_init(&c->open_win, 64) || ptrmap_init(&c->forgotten_kids, 16)) {
+	    ptrmap_init(&c->open_win, 64) || ptrmap_init(&c->forgotten_kids, 16) ||
+	    holders_init(&c->holds)) {
 		collector_free(c);
 		return -1;
 	}
@@ -56,6 +57,7 @@ void collector_free(struct collector *c)
 	ptrmap_free(&c->wcost_map);
 	ptrmap_free(&c->open_win);
 	ptrmap_free(&c->forgotten_kids);
+	holders_free(&c->holds);
 	free(c->wcost);
 	memset(c, 0, sizeof(*c));
 }
@@ -351,6 +353,7 @@ static void mark_freed(struct collector *c, uint32_t i)
 {
 	c->nr_freed += !c->av[i].freed;
 	c->av[i].freed = true;
+	holders_forget(&c->holds, i);
 }
 
 static void free_anon_vma(struct collector *c, uint32_t i)
@@ -1078,6 +1081,16 @@ static bool on_put(struct collector *c, const struct put_event *e)
 
 /* kmem_cache_free of a traced anon_vma with no put of its own: a root
  * freed inline by its last child's put. */
+/* A KSM rmap_item's reference (bpf/ksm.bpf.h); shown with its anon_vma. */
+static bool on_ksm(struct collector *c, const struct ksm_event *e)
+{
+	uint32_t i = ptrmap_get(&c->av_map, e->anon_vma);
+
+	if (i == NONE)
+		return false;
+	return holders_ksm(&c->holds, i, e->op == KSM_GET) == 0;
+}
+
 static bool on_free(struct collector *c, const struct free_event *e)
 {
 	uint32_t i = ptrmap_take(&c->av_map, e->anon_vma);
@@ -1324,6 +1337,7 @@ static const size_t event_size[EV_TYPE_MAX] = {
 	[EV_RMAP_VISITS] = visits_event_size(1),
 	[EV_EXIT_MMAP] = sizeof(struct exit_mmap_event),
 	[EV_ANON_VMA_FREE] = sizeof(struct free_event),
+	[EV_KSM_RMAP_ITEM] = sizeof(struct ksm_event),
 };
 
 int collector_feed(struct collector *c, const void *data, size_t len)
@@ -1419,6 +1433,9 @@ int collector_feed(struct collector *c, const void *data, size_t len)
 		break;
 	case EV_ANON_VMA_FREE:
 		applied = on_free(c, data);
+		break;
+	case EV_KSM_RMAP_ITEM:
+		applied = on_ksm(c, data);
 		break;
 	case EV_UNLINK_DONE:
 		race_window_end(c, h->tid,

@@ -14,6 +14,7 @@
 #include "rmaptrace.h"
 #include "nodes.h"
 #include "ptrmap.h"
+#include "holders.h"
 
 #define NONE UINT32_MAX
 
@@ -294,6 +295,9 @@ struct collector {
 	 * before the first event: REC_FEAT_ANON_VMA_FREE, or the hook
 	 * attached); else a put frees the root it read at refcount 1. */
 	bool free_events;
+	/* KSM's references are seen (REC_FEAT_KSM, or the hooks attached). */
+	bool ksm_events;
+	struct holders holds;
 	/* Nodes retired because an event showed their address as another
 	 * anon_vma (other root or parent): a free the trace did not see. */
 	uint64_t unseen_frees;

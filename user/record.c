@@ -172,6 +172,7 @@ static int replay_records(struct rec_src *s, struct collector *c,
 	}
 	info->hdr.release[sizeof(info->hdr.release) - 1] = 0;
 	c->free_events = info->hdr.features & REC_FEAT_ANON_VMA_FREE;
+	c->ksm_events = info->hdr.features & REC_FEAT_KSM;
 	off = sizeof(info->hdr);
 	for (;;) {
 		const unsigned char *p = s->blk + s->at;

@@ -37,6 +37,7 @@ enum rec_kind {
 #define REC_FEAT_TASK_VMA_ITER	(1u << 1)
 #define REC_FEAT_KPROBES	(1u << 2)
 #define REC_FEAT_ANON_VMA_FREE	(1u << 3)	/* EV_ANON_VMA_FREE: roots' frees */
+#define REC_FEAT_KSM		(1u << 4)	/* EV_KSM_RMAP_ITEM: KSM's references */
 
 struct rec_header {
 	char magic[8];

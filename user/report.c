@@ -310,6 +310,14 @@ static void print_tree(const struct collector *c, FILE *f, bool raw)
 	free(order);
 }
 
+/* Stable KSM rmap_items holding anon_vma i, as the trace saw them. */
+static uint32_t ksm_refs(const struct collector *c, uint32_t i)
+{
+	const struct av_hold *h = holders_of(&c->holds, i);
+
+	return h ? h->ksm : 0;
+}
+
 static void print_json(const struct collector *c, FILE *f, bool raw)
 {
 	size_t n;
@@ -329,7 +337,7 @@ static void print_json(const struct collector *c, FILE *f, bool raw)
 			"\"derived_num_children\":%u,\"derived_num_active_vmas\":%u,"
 			"\"derived_max_num_children\":%u,\"derived_max_num_active_vmas\":%u,"
 			"\"avcs\":%u,\"freed\":%s,\"origin\":\"%s\",\"reused\":%u,"
-			"\"vm_start\":\"0x%llx\",\"pid\":%u,\"comm\":",
+			"\"vm_start\":\"0x%llx\",\"ksm_refs\":%u,\"pid\":%u,\"comm\":",
 			av_id(c, i), av_id(c, a->root), av_id(c, a->parent),
 			a->kernel.num_children, a->kernel.num_active_vmas,
 			a->kernel_max.num_children, a->kernel_max.num_active_vmas,
@@ -337,7 +345,7 @@ static void print_json(const struct collector *c, FILE *f, bool raw)
 			a->derived_max.num_children, a->derived_max.num_active_vmas,
 			a->nr_avcs, a->freed ? "true" : "false",
 			origin_name[a->origin], a->reused,
-			(unsigned long long)a->vm_start, m ? m->pid : 0);
+			(unsigned long long)a->vm_start, ksm_refs(c, i), m ? m->pid : 0);
 		json_string(f, m ? m->comm : "", TASK_COMM_LEN);
 		if (raw)
 			fprintf(f, ",\"addr\":\"0x%llx\"", (unsigned long long)a->ptr);
@@ -398,7 +406,7 @@ void report_final(const struct collector *c, const struct report_opts *o)
 			"\"truncated_chains\":%llu,\"dropped_visits\":%llu,"
 			"\"explained_differences\":%llu,\"unseen_unlinks\":%llu,\"unseen_frees\":%llu,"
 			"\"max_depth\":%u,\"max_width\":%u,\"forgotten_anon_vmas\":%llu,"
-			"\"checked\":%s}\n",
+			"\"held_by_ksm\":%u,\"checked\":%s}\n",
 			(unsigned long long)c->events, (unsigned long long)c->lost,
 			o->check ? c->nr_viol : 0, (unsigned long long)c->walks,
 			(unsigned long long)c->malformed,
@@ -407,7 +415,8 @@ void report_final(const struct collector *c, const struct report_opts *o)
 			(unsigned long long)c->explained,
 			(unsigned long long)c->unseen_unlinks,
 			(unsigned long long)c->unseen_frees, depth, width,
-			(unsigned long long)c->forgotten, o->check && !c->lost ? "true" : "false");
+			(unsigned long long)c->forgotten, holders_nr_held(&c->holds),
+			o->check && !c->lost ? "true" : "false");
 		return;
 	}
 	print_tree(c, f, o->raw_addrs);
@@ -445,6 +454,10 @@ void report_final(const struct collector *c, const struct report_opts *o)
 		fprintf(f, "%llu VMAs of traced anon_vmas were unlinked without having been "
 			"seen linked (a creation the trace missed, or made before it began)\n",
 			(unsigned long long)c->unseen_unlinks);
+	if (holders_nr_held(&c->holds))
+		fprintf(f, "%u anon_vmas still held by KSM's rmap items when tracing stopped "
+			"(ksmd drops them when it next scans the exited process; trace longer "
+			"to see them freed)\n", holders_nr_held(&c->holds));
 	if (c->unseen_frees)
 		fprintf(f, "%llu anon_vma addresses came back as other anon_vmas (another root "
 			"or parent) before the trace saw them freed: their old nodes were "

@@ -531,7 +531,8 @@ int main(int argc, char **argv)
 				  (rmaptrace_has_num_children() ? REC_FEAT_NUM_CHILDREN : 0) |
 				  (ctx.has_task_vma_iter ? REC_FEAT_TASK_VMA_ITER : 0) |
 				  (env.kprobes ? REC_FEAT_KPROBES : 0) |
-				  (ctx.has_free_events ? REC_FEAT_ANON_VMA_FREE : 0), err, sizeof(err))) {
+				  (ctx.has_free_events ? REC_FEAT_ANON_VMA_FREE : 0) |
+				  (ctx.has_ksm_events ? REC_FEAT_KSM : 0), err, sizeof(err))) {
 			if (child)
 				kill(child, SIGKILL);
 			rmaptrace_close(&ctx);
@@ -539,6 +540,7 @@ int main(int argc, char **argv)
 		}
 	}
 	col.free_events = ctx.has_free_events;
+	col.ksm_events = ctx.has_ksm_events;
 	add_process(&col, ao.pid);
 	if (!env.quiet) {
 		col.on_event = report_event;
@@ -577,6 +579,7 @@ int main(int argc, char **argv)
 		printf("%-10s %7s %-16s %-17s %s\n", "TIME(s)", "PID", "COMM",
 		       "EVENT", "DETAILS");
 	deadline = env.duration ? now() + env.duration : 0;
+	bool cmd_done = false;
 	next_hist = env.interval ? now() + env.interval : 0;
 
 	getrusage(RUSAGE_SELF, &ru_start);
@@ -611,8 +614,15 @@ int main(int argc, char **argv)
 		}
 		if (child && waitpid(child, &status, WNOHANG) == child) {
 			child = 0;
-			break;
+			cmd_done = true;
+			if (deadline && holders_nr_held(&col.holds) && env.verbose)
+				fprintf(stderr, "rmaptrace: CMD exited; KSM still holds %u anon_vmas: "
+					"tracing on until it lets go or -d runs out\n",
+					holders_nr_held(&col.holds));
 		}
+		/* With -d, what KSM still holds of CMD's is followed to its free. */
+		if (cmd_done && (!deadline || !holders_nr_held(&col.holds)))
+			break;
 		if (!child && !env.cmd && collector_all_exited(&col))
 			break;
 		/* -p: an exit event the kernel skipped or the buffer dropped

@@ -105,7 +105,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gen_storm: EVENTS > 0, VMAS and LIVE in 1..4096\n");
 		return 2;
 	}
-	if (recorder_open(&rec, argv[1], "model", REC_FEAT_NUM_CHILDREN, err, sizeof(err))) {
+	if (recorder_open(&rec, argv[1], "model", REC_FEAT_NUM_CHILDREN | REC_FEAT_ANON_VMA_FREE, err, sizeof(err))) {
 		fprintf(stderr, "gen_storm: %s\n", err);
 		return 2;
 	}

@@ -26,7 +26,7 @@ static int seed(const char *dir, const char *name, bool snapshot, bool exit_mmap
 	uint64_t lost = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (collector_init(&c) || recorder_open(&rec, path, "model", REC_FEAT_NUM_CHILDREN,
+	if (collector_init(&c) || recorder_open(&rec, path, "model", REC_FEAT_NUM_CHILDREN | REC_FEAT_ANON_VMA_FREE,
 						err, sizeof(err))) {
 		fprintf(stderr, "make_seeds: %s\n", err);
 		return 1;

@@ -727,6 +727,78 @@ static void test_inv6_leak(void)
 	EXPECT(!col.av[node(gc)].freed, "GC's anon_vma not freed");
 }
 
+/* KSM merged a page of P's mapping: its stable rmap_item holds P's
+ * anon_vma (mm/ksm.c, try_to_merge_with_ksm_page). P exits; ksmd has not
+ * scanned since, so the anon_vma outlives P with no AVC. */
+static struct kav *ksm_story(struct sim *s)
+{
+	static struct proc P = { 100, 0xffff888001000000ULL }, ksmd = { 40, 0 };
+	static struct kvma p;
+	struct kav *a;
+
+	collector_add_process(s->c, P.pid);
+	p = sim_vma(s, &P, 0x7f0000000000ULL, 16);
+	sim_prepare(s, &P, &p);
+	a = p.anon_vma;
+	sim_ksm_get(s, &ksmd, a);
+	sim_unlink(s, &P, &p);
+	sim_task(s, EV_EXIT, &P, &P);
+	return a;
+}
+
+static void test_inv6_held_by_ksm(void)
+{
+	uint64_t a;
+	uint32_t i;
+
+	setup();
+	col.ksm_events = true;
+	a = ksm_story(&sim)->ptr;
+	collector_finish(&col);
+	i = node(a);
+	dump_viol();
+	EXPECT_EQ(count_viol(INV_FREED), 0);
+	EXPECT(i != NONE && !col.av[i].freed, "the anon_vma lives on");
+	EXPECT(i != NONE && holders_of(&col.holds, i) && holders_of(&col.holds, i)->ksm == 1,
+	       "held by one KSM rmap_item");
+}
+
+/* ... and ksmd's next scan drops the item: the anon_vma goes, seen. */
+static void test_inv6_ksm_drops_then_freed(void)
+{
+	static struct proc ksmd = { 40, 0 };
+	struct kav *k;
+	uint64_t a;
+
+	setup();
+	col.ksm_events = true;
+	k = ksm_story(&sim);
+	a = k->ptr;
+	sim_ksm_put(&sim, &ksmd, k);
+	collector_finish(&col);
+	EXPECT_EQ(count_viol(INV_FREED), 0);
+	EXPECT(node(a) != NONE && col.av[node(a)].freed, "freed after KSM let go");
+	EXPECT(holders_of(&col.holds, node(a)) == NULL, "nothing holds a freed anon_vma");
+}
+
+/* A real leak under KSM: KSM took and dropped its reference, and the
+ * anon_vma is still not freed: nothing the trace knows holds it. */
+static void test_inv6_leak_after_ksm_let_go(void)
+{
+	static struct proc ksmd = { 40, 0 };
+	struct kav *k;
+
+	setup();
+	col.ksm_events = true;
+	k = ksm_story(&sim);
+	k->refcount++;	/* the leaked reference: no event takes it */
+	sim_ksm_put(&sim, &ksmd, k);
+	collector_finish(&col);
+	EXPECT_EQ(count_viol(INV_FREED), 1);
+	EXPECT(col.nr_viol && strstr(col.viol[0].msg, "KSM's references to it were all dropped"),
+	       "the violation says KSM let go");
+}
+
 /* Invariant 6 is not judged while a traced process lives. */
 static void test_inv6_not_while_alive(void)
 {
@@ -1929,6 +2001,9 @@ int main(void)
 	RUN(test_root_freed_by_racing_puts);
 	RUN(test_root_address_reused_after_racing_puts);
 	RUN(test_unseen_free_retired_on_reuse);
+	RUN(test_inv6_held_by_ksm);
+	RUN(test_inv6_ksm_drops_then_freed);
+	RUN(test_inv6_leak_after_ksm_let_go);
 	RUN(test_chain_hint_not_a_freed_node);
 	RUN(test_avc_positions_kept);
 	RUN(test_dead_vma_node_reused);
