@@ -7,8 +7,12 @@
  * (/sys/kernel/mm/ksm/pages_sharing, up to 30 s), then exit. KSM's stable
  * rmap_items keep references on both anon_vmas until ksmd's next scan.
  * ksmd must be running (echo 1 > /sys/kernel/mm/ksm/run).
- *   ksm_exit PAGES
+ *   ksm_exit PAGES [--pause-ksmd]
+ * --pause-ksmd: once merged, stop ksmd with the merged pages kept
+ * (ksm/run 0), so that its references are still held when the tree has
+ * exited, whatever the timing; writing 1 to ksm/run resumes it.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,8 +60,10 @@ int main(int argc, char **argv)
 	pid_t kid;
 	char *p;
 
-	if (argc != 2 || (pages = atol(argv[1])) < 2 || pages > 65536) {
-		fprintf(stderr, "usage: ksm_exit PAGES (2..65536)\n");
+	bool pause = argc == 3 && !strcmp(argv[2], "--pause-ksmd");
+
+	if ((argc != 2 && !pause) || (pages = atol(argv[1])) < 2 || pages > 65536) {
+		fprintf(stderr, "usage: ksm_exit PAGES [--pause-ksmd] (PAGES in 2..65536)\n");
 		return 2;
 	}
 	if (ksm_value("run") != 1) {
@@ -82,6 +88,14 @@ int main(int argc, char **argv)
 	sharing = wait_merged(pages);
 	if (waitpid(kid, &status, 0) != kid)
 		return 1;
+	if (pause) {
+		FILE *f = fopen("/sys/kernel/mm/ksm/run", "w");
+
+		if (!f || fputs("0\n", f) < 0 || fclose(f)) {
+			perror("ksm_exit: stopping ksmd");
+			return 1;
+		}
+	}
 	printf("ksm_exit: P=%d child=%d pages=%ld pages_sharing=%ld child_status=%d\n",
 	       getpid(), kid, pages, sharing, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	return sharing < pages;
