@@ -25,7 +25,7 @@ DEB_PKGS    := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
                qemu-system-x86 busybox-static cpio jq zstd xz-utils file stress-ng \
                graphviz
 
-.PHONY: all deps test unit-test vm-test demo clean fuzz bench
+.PHONY: all deps test unit-test vm-test demo clean fuzz bench soak
 all: deps rmaptrace workloads
 
 deps:
@@ -67,6 +67,7 @@ $(OUT):
 # The recording reader and the collector under libFuzzer (clang), seeded
 # with recordings of the kernel model. FUZZ_SECONDS bounds a run.
 FUZZ_SECONDS ?= 60
+SOAK_RUNS   ?= 20
 $(OUT)/fuzz/fuzz_replay: tests/fuzz/fuzz_replay.c $(COLLECTOR) $(HEADERS) | $(OUT)
 	@mkdir -p $(@D)
 	$(CLANG) -g -O1 $(filter-out -O2 -g,$(USER_CFLAGS)) -fsanitize=fuzzer,address,undefined \
@@ -112,6 +113,10 @@ vm-test: all
 # Unit tests on the host, then the VM tests on the default kernel.
 test: all $(UNIT_TESTS) $(OUT)/fuzz/fuzz_replay $(OUT)/fuzz/make_seeds $(BENCH_BINS)
 	@tests/run-all $(KERNELS)
+
+# The concurrency cases SOAK_RUNS times (default 20) per kernel of KERNELS.
+soak: all
+	@SOAK_RUNS=$(SOAK_RUNS) tests/soak $(KERNELS)
 
 # Boot the default kernel and trace the seeds' story.
 demo: all

@@ -585,11 +585,6 @@ int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *opts,
 		}
 		goto fail;
 	}
-	if (o->pid && rmaptrace_add_pid(ctx, o->pid)) {
-		snprintf(err, len, "cannot add pid %u to the filter: %s", o->pid,
-			 strerror(errno));
-		goto fail;
-	}
 	int nr_ksm = 0;
 
 	for (int i = 0; i < nr; i++) {
@@ -615,6 +610,18 @@ int rmaptrace_open(struct rmaptrace_ctx *ctx, const struct attach_opts *opts,
 	}
 	/* All three, or KSM's holds are not known (invariant 6 says so). */
 	ctx->has_ksm_events = nr_ksm == 3;
+	/* Only now, with every hook live, is the process let in: attaching
+	 * takes a while (tens of ms a hook under emulation) and the process
+	 * runs on meanwhile, and a making seen whose end cannot be (a child
+	 * forked before the fork hook was live, a split before the clone
+	 * hook was) stays in the rebuild and puts every later count about
+	 * it off (-p on a threaded, forking process gave hundreds of false
+	 * violations so). */
+	if (o->pid && rmaptrace_add_pid(ctx, o->pid)) {
+		snprintf(err, len, "cannot add pid %u to the filter: %s", o->pid,
+			 strerror(errno));
+		goto fail;
+	}
 	if (o->verbose)
 		fprintf(stderr, "rmaptrace: snapshot at attach: %s\n",
 			ctx->has_task_vma_iter ? "task_vma iterator" :

@@ -25,6 +25,8 @@ static const char *const event_name[EV_TYPE_MAX] = {
 	[EV_UNLINK_DONE] = "unlink_done",
 	[EV_SNAPSHOT_VMA] = "snapshot",
 	[EV_EXIT_MMAP] = "exit_mmap",
+	[EV_ANON_VMA_FREE] = "anon_vma_free",
+	[EV_KSM_RMAP_ITEM] = "ksm_rmap_item",
 };
 
 static const char *const origin_name[] = {
@@ -132,6 +134,7 @@ void report_event(struct collector *c, const struct event_hdr *h, void *ctx)
 	uint32_t av = 0, parent = 0, nr_chain = 0;
 	uint64_t start = 0, end = 0, av_ptr = 0, vma_ptr = 0;
 	uint32_t child = 0;
+	const char *ksm = NULL;
 
 	switch (h->type) {
 	case EV_ANON_VMA_PREPARE:
@@ -155,6 +158,15 @@ void report_event(struct collector *c, const struct event_hdr *h, void *ctx)
 	case EV_PUT_ANON_VMA:
 		av_ptr = ((const struct put_event *)h)->av.anon_vma;
 		av = id_of(c, av_ptr);
+		break;
+	case EV_ANON_VMA_FREE:
+		av_ptr = ((const struct free_event *)h)->anon_vma;
+		av = id_of(c, av_ptr);
+		break;
+	case EV_KSM_RMAP_ITEM:
+		av_ptr = ((const struct ksm_event *)h)->anon_vma;
+		av = id_of(c, av_ptr);
+		ksm = ((const struct ksm_event *)h)->op == KSM_GET ? "get" : "put";
 		break;
 	case EV_RMAP_WALK:
 		report_walk(c, h, o, t);
@@ -188,6 +200,8 @@ void report_event(struct collector *c, const struct event_hdr *h, void *ctx)
 			fprintf(f, ",\"child\":%u", child);
 		if (h->type == EV_EXIT_MMAP)
 			fprintf(f, ",\"vmas\":%u", c->exit_mmap_vmas);
+		if (ksm)
+			fprintf(f, ",\"ksm\":\"%s\"", ksm);
 		fputs("}\n", f);
 		return;
 	}
@@ -210,6 +224,8 @@ void report_event(struct collector *c, const struct event_hdr *h, void *ctx)
 		fprintf(f, " pid %u", child);
 	if (h->type == EV_EXIT_MMAP)
 		fprintf(f, " vmas %u", c->exit_mmap_vmas);
+	if (ksm)
+		fprintf(f, " %s", ksm);
 	fputc('\n', f);
 }
 

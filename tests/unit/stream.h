@@ -340,31 +340,22 @@ static inline void sim_puts_together(struct sim *s, const struct proc *const *wh
 	s->nr_deferred = 0;
 }
 
-/* A KSM stable rmap_item takes a reference on a (try_to_merge_with_ksm_page),
- * run by cur (ksmd). */
-static inline void sim_ksm_get(struct sim *s, const struct proc *cur, struct kav *a)
+/* A KSM stable rmap_item, run by cur (ksmd), takes a reference on a
+ * (try_to_merge_with_ksm_page: get_anon_vma) or drops it
+ * (remove_rmap_item_from_tree: put_anon_vma). */
+static inline void sim_ksm(struct sim *s, const struct proc *cur, struct kav *a, uint32_t op)
 {
 	struct ksm_event e = {};
 
 	sim_hdr(s, &e.hdr, EV_KSM_RMAP_ITEM, sizeof(e), cur);
 	e.anon_vma = a->ptr;
 	e.rmap_item = 0xffff888007000000ULL;
-	e.op = KSM_GET;
+	e.op = op;
 	sim_emit(s, &e.hdr);
-	a->refcount++;
-}
-
-/* ... and drops it (remove_rmap_item_from_tree): put_anon_vma. */
-static inline void sim_ksm_put(struct sim *s, const struct proc *cur, struct kav *a)
-{
-	struct ksm_event e = {};
-
-	sim_hdr(s, &e.hdr, EV_KSM_RMAP_ITEM, sizeof(e), cur);
-	e.anon_vma = a->ptr;
-	e.rmap_item = 0xffff888007000000ULL;
-	e.op = KSM_PUT;
-	sim_emit(s, &e.hdr);
-	sim_put(s, cur, a);
+	if (op == KSM_GET)
+		a->refcount++;
+	else
+		sim_put(s, cur, a);
 }
 
 /* unlink_anon_vmas: the event reads the state before. */

@@ -740,7 +740,7 @@ static struct kav *ksm_story(struct sim *s)
 	p = sim_vma(s, &P, 0x7f0000000000ULL, 16);
 	sim_prepare(s, &P, &p);
 	a = p.anon_vma;
-	sim_ksm_get(s, &ksmd, a);
+	sim_ksm(s, &ksmd, a, KSM_GET);
 	sim_unlink(s, &P, &p);
 	sim_task(s, EV_EXIT, &P, &P);
 	return a;
@@ -774,7 +774,7 @@ static void test_inv6_ksm_drops_then_freed(void)
 	col.ksm_events = true;
 	k = ksm_story(&sim);
 	a = k->ptr;
-	sim_ksm_put(&sim, &ksmd, k);
+	sim_ksm(&sim, &ksmd, k, KSM_PUT);
 	collector_finish(&col);
 	EXPECT_EQ(count_viol(INV_FREED), 0);
 	EXPECT(node(a) != NONE && col.av[node(a)].freed, "freed after KSM let go");
@@ -792,7 +792,7 @@ static void test_inv6_leak_after_ksm_let_go(void)
 	col.ksm_events = true;
 	k = ksm_story(&sim);
 	k->refcount++;	/* the leaked reference: no event takes it */
-	sim_ksm_put(&sim, &ksmd, k);
+	sim_ksm(&sim, &ksmd, k, KSM_PUT);
 	collector_finish(&col);
 	EXPECT_EQ(count_viol(INV_FREED), 1);
 	EXPECT(col.nr_viol && strstr(col.viol[0].msg, "KSM's references to it were all dropped"),
