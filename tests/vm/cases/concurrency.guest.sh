@@ -9,9 +9,9 @@
 #   ksm.N    a tree with KSM-merged pages exits: the odd runs stop ksmd
 #            once merged (its references stay), the even ones leave it
 #            running and trace on (-d 60) until it lets go
-#   pid.N    -p on a threaded, forking, migrating process already running
-#            (3 threads; the odd runs attach 1 s in, the even 2 s), 4 s,
-#            while it goes on
+#   pid.N    with $3 = pid only (tests/soak): -p on a threaded, forking,
+#            migrating process already running (3 threads; the odd runs
+#            attach 1 s in, the even 2 s), 4 s, while it goes on
 runs=${2:-2}
 OUTDIR=$1
 run() {
@@ -49,11 +49,13 @@ while [ $n -le "$runs" ]; do
 		run ksm.$n -d 60 -- ksm_exit 32
 		wait_s=2
 	fi
-	mt_surgery 3 60 --migrate --jitter 2>/tmp/pid.err &
-	pid=$!
-	sleep $wait_s
-	run pid.$n -d 4 -p $pid
-	kill $pid
-	wait $pid 2>/dev/null
+	if [ "${3:-}" = pid ]; then
+		mt_surgery 3 60 --migrate --jitter 2>/tmp/pid.err &
+		pid=$!
+		sleep $wait_s
+		run pid.$n -d 4 -p $pid
+		kill $pid
+		wait $pid 2>/dev/null
+	fi
 	n=$((n + 1))
 done

@@ -10,23 +10,31 @@
 # another before its free was seen, the workload's own count, and every
 # replay the same as live. KSM: with ksmd stopped once merged, the run
 # ends with KSM holding the tree's anon_vmas (held_by_ksm > 0, no
-# violation); with it running and -d, all are seen freed. -p on a
-# threaded process already forking and migrating: no violation either
-# (hooks attached one by one while it ran gave hundreds). tests/soak runs this case many times and counts.
+# violation); with it running and -d, all are seen freed. With
+# RMAPTRACE_CONCURRENCY_PID=1 (tests/soak sets it), -p on a threaded
+# process already forking and migrating too: no violation either (hooks
+# attached one by one while it ran gave hundreds). Not by default: one
+# such boot of bookworm's 6.1 in eight locked up both vCPUs while
+# rmaptrace attached (soft lockups), not understood yet (issue 34's
+# notes). tests/soak runs this case many times and counts.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 runs=${RMAPTRACE_RUNS:-2}
+pid_runs=${RMAPTRACE_CONCURRENCY_PID:-0}
+workloads="mt exit ksm"
+((pid_runs)) && workloads+=" pid"
 # The guest's lines, split once into a file per run; each run's whole
 # stdout (its anon_vma lines) comes back as $rec_dir/NAME.out.
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 vm_run --numa 2 --timeout $((300 + runs * 200)) -- sh "$vm_dir/cases/concurrency.guest.sh" $guest_out "$runs" \
+	"$( ((pid_runs)) && echo pid)" \
 	>"$tmp/all" 2>&1
 awk -v d="$tmp" '{ i = index($0, ": "); n = substr($0, 1, i - 1)
 	if (i && n ~ /^[a-z]+\.[0-9]+$/) print substr($0, i + 2) > (d "/run." n) }' "$tmp/all"
 xfail=()
 bad_runs=()
 for ((n = 1; n <= runs; n++)); do
-	for w in mt exit ksm pid; do
+	for w in $workloads; do
 		name=$w.$n
 		f=$tmp/run.$name
 		[[ -s $f ]] || fail "no output from run $name" "$(tail -n 40 "$tmp/all")"
@@ -66,10 +74,10 @@ for ((n = 1; n <= runs; n++)); do
 		echo "  $name ($(grep -a '^took ' <<<"$o")): $(jq -c '{events, lost, violations, explained_differences, held_by_ksm}' <<<"$summary")"
 	done
 done
-for w in mt exit ksm pid; do
+for w in $workloads; do
 	check_replay $w.1 "$(<"$rec_dir/$w.1.out")" --check --json --quiet
 done
-echo "  runs with a failed check: ${#bad_runs[@]} of $((runs * 4))${bad_runs:+ (${bad_runs[*]})}"
+echo "  runs with a failed check: ${#bad_runs[@]} of $((runs * $(wc -w <<<"$workloads")))${bad_runs:+ (${bad_runs[*]})}"
 if ((${#errors[@]})); then
 	grep -a '"type":"violation"' "$tmp/all" | head -n 20 | sed 's/^/  | /'
 fi
