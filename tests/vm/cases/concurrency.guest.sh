@@ -25,12 +25,13 @@ run() {
 	# Kept: the first of each, replayed on the host, and any that found
 	# something (-w files of tens of MB travel back over the console).
 	[ $rc = 0 ] && [ "${name#*.}" != 1 ] && rm -f "$OUTDIR/$name.rec"
-	case $name in mt.1|pid.1|exit.*|ksm.*) ;; *) [ $rc = 0 ] && rm -f "$OUTDIR/$name.out" ;; esac
 	# The console is slow under emulation (tens of MB of anon_vma lines
-	# took minutes): they go back in $OUT, compressed, as NAME.out.
+	# took minutes): they go back in $OUT, compressed, as NAME.out, for
+	# the runs the host reads them of.
 	grep -av '^{"type":"anon_vma"' /tmp/$name.out | sed "s/^/$name: /"
 	sed "s/^/$name: /" /tmp/$name.err
 	mv /tmp/$name.out "$OUTDIR/$name.out"
+	case $name in mt.1|pid.1|exit.*|ksm.*) ;; *) [ $rc = 0 ] && rm -f "$OUTDIR/$name.out" ;; esac
 	rm -f /tmp/$name.err
 }
 echo 1000 > /sys/kernel/mm/ksm/pages_to_scan
