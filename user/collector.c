@@ -1079,8 +1079,6 @@ static bool on_put(struct collector *c, const struct put_event *e)
 	return true;
 }
 
-/* kmem_cache_free of a traced anon_vma with no put of its own: a root
- * freed inline by its last child's put. */
 /* A KSM rmap_item's reference (bpf/ksm.bpf.h); shown with its anon_vma. */
 static bool on_ksm(struct collector *c, const struct ksm_event *e)
 {
@@ -1091,6 +1089,8 @@ static bool on_ksm(struct collector *c, const struct ksm_event *e)
 	return holders_ksm(&c->holds, i, e->op == KSM_GET) == 0;
 }
 
+/* kmem_cache_free of a traced anon_vma with no put of its own: a root
+ * freed inline by its last child's put. */
 static bool on_free(struct collector *c, const struct free_event *e)
 {
 	uint32_t i = ptrmap_take(&c->av_map, e->anon_vma);
